@@ -1,0 +1,43 @@
+import type { ChildRef, FinalizeResponse, JsonObject, SyncRequest, SyncResponse } from '../types/sync.js';
+import type { KubeObject } from '../types/kube-object.js';
+import type { ResourceType } from '../types/resource-type.js';
+
+/** A class whose instances class-transformer can build and class-validator can check. */
+export type SpecClass<T = unknown> = new (...args: never[]) => T;
+
+/** The resource an operator owns: its type, and optionally the classes its spec and status follow. */
+export interface ParentConfig<TSpec = unknown> {
+  readonly type: ResourceType;
+  /** When set, the raw spec is transformed into this class and validated before `sync`. */
+  readonly spec?: SpecClass<TSpec>;
+  /** Used only to generate the CRD schema of `status`. */
+  readonly status?: SpecClass;
+}
+
+/**
+ * Everything the runtime needs to run one operator. Decorators are one way to build it; writing it
+ * by hand runs the very same engine.
+ *
+ * @example
+ * ```ts
+ * const pods = childRef(Pod, 'recreate');
+ * const config: OperatorConfig = {
+ *   name: 'echo-server',
+ *   parent: { type: EchoServerType },
+ *   children: [pods],
+ *   sync: (req) => ({ children: [pods.desired({ metadata: { name: 'p' }, spec: {...} })] }),
+ * };
+ * ```
+ */
+export interface OperatorConfig<TSpec = JsonObject> {
+  /** A DNS label; used as field manager, in labels, and in the default finalizer name. */
+  readonly name: string;
+  readonly parent: ParentConfig<TSpec>;
+  readonly children: readonly ChildRef<KubeObject>[];
+  readonly sync: (req: SyncRequest<TSpec>) => SyncResponse | Promise<SyncResponse>;
+  readonly finalize?: (req: SyncRequest<TSpec>) => FinalizeResponse | Promise<FinalizeResponse>;
+  /** Defaults to `operon.dev/<name>`; only used when `finalize` is set. */
+  readonly finalizerName?: string;
+  /** Where the config came from, for messages (e.g. the class name). */
+  readonly source?: string;
+}

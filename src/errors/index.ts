@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * Every error Operon throws, and how to tell them apart.
+ */
+export * from './operon-error.js';

@@ -1,0 +1,49 @@
+const BRAND = Symbol.for('operon.OperonError');
+
+/** Stable codes for every error Operon raises; branch on these, not on messages. */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'API_ERROR'
+  | 'SYNC_FAILED'
+  | 'SYNC_RESPONSE_INVALID'
+  | 'SPEC_INVALID'
+  | 'NAME_CONFLICT'
+  | 'CONTROL_PLANE'
+  | 'NOT_STARTED';
+
+/**
+ * Base of every error Operon throws. Messages say what happened, the likely cause, and the fix.
+ *
+ * @remarks
+ * `OperonError.is()` works across duplicate installs of Operon (it checks a global symbol brand,
+ * not `instanceof`).
+ */
+export class OperonError extends Error {
+  readonly [BRAND] = true;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+
+  static is(value: unknown): value is OperonError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  static hasCode(value: unknown, code: ErrorCode): value is OperonError {
+    return OperonError.is(value) && value.code === code;
+  }
+}
+
+/** Mistakes in operator declarations, all found at once at start-up. */
+export class ConfigError extends OperonError {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      'CONFIG_INVALID',
+      `Operon cannot start: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the operator configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+}

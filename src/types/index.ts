@@ -1,0 +1,10 @@
+/**
+ * @packageDocumentation
+ * Plain data shared by every layer: objects, resource types and the built-in kinds, and the
+ * sync contract. No behaviour beyond tiny pure helpers.
+ */
+export * from './builtins.js';
+export * from './kube-object.js';
+export * from './resource-type.js';
+export * from './sync.js';
+export * from './update-strategy.js';

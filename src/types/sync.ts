@@ -1,0 +1,97 @@
+import type { V1Condition, V1ObjectMeta } from '@kubernetes/client-node';
+import type { KubeObject } from './kube-object.js';
+import type { ResourceType } from './resource-type.js';
+import type { UpdateStrategy } from './update-strategy.js';
+
+/** A plain object: what a status, or a desired child, is made of. */
+export type JsonObject = { [key: string]: unknown };
+
+/** Deep-partial of a child's shape, without `apiVersion` and `kind` (the {@link ChildRef} fills them). */
+export type DesiredObject<T extends KubeObject> = Omit<DeepPartial<T>, 'apiVersion' | 'kind'> & {
+  metadata: V1ObjectMeta & { name: string };
+};
+
+/** Makes every property optional, recursively (arrays keep their element type partial too). */
+export type DeepPartial<T> = T extends Date
+  ? T | string
+  : T extends (infer U)[]
+    ? DeepPartial<U>[]
+    : T extends object
+      ? { [K in keyof T]?: DeepPartial<T[K]> }
+      : T;
+
+/**
+ * A typed handle on one declared child type. `@Child` puts one on the operator's property.
+ *
+ * @example
+ * ```ts
+ * @Child(Service, 'apply') service!: ChildRef<V1Service>;
+ * // in sync:
+ * const svc = this.service.desired({ metadata: { name: 'web' }, spec: { ports: [{ port: 80 }] } });
+ * const live = req.child(this.service, 'web');
+ * ```
+ */
+export interface ChildRef<T extends KubeObject = KubeObject> {
+  readonly type: ResourceType<T>;
+  readonly strategy: UpdateStrategy;
+  /** The property the handle sits on (for messages). */
+  readonly property: string;
+  /** Returns a desired child of this type, with `apiVersion` and `kind` filled in. */
+  desired(object: DesiredObject<T>): T;
+}
+
+/** The parent object as `sync` sees it: its `spec` is an instance of the operator's spec class. */
+export interface Parent<TSpec, TStatus = JsonObject> extends KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: V1ObjectMeta & { name: string; uid: string };
+  spec: TSpec;
+  status?: TStatus;
+}
+
+/**
+ * The snapshot `sync` and `finalize` get: the parent, and its children as Operon's caches hold them.
+ *
+ * @remarks
+ * Children are read from the shared caches, never from the API server; they are exactly the
+ * objects of a declared type that carry a controller owner reference to this parent.
+ */
+export interface SyncRequest<TSpec = JsonObject, TStatus = JsonObject> {
+  readonly parent: Parent<TSpec, TStatus>;
+  /** True when the parent is being deleted and `finalize` is running. */
+  readonly finalizing: boolean;
+  /** Every current child of one declared type, sorted by name. */
+  children<T extends KubeObject>(ref: ChildRef<T>): readonly T[];
+  /** One current child of a declared type by name (namespace = the parent's), or undefined. */
+  child<T extends KubeObject>(ref: ChildRef<T>, name: string): T | undefined;
+}
+
+/**
+ * What `sync` returns: the complete set of children that should exist, and the parent's status.
+ *
+ * @remarks
+ * Children that exist but are not returned are deleted. Operon adds `observedGeneration` and a
+ * `Synced` condition to the status. `resync` asks for another pass after that many milliseconds
+ * even when nothing changes (for example to poll an external system).
+ */
+export interface SyncResponse<TStatus = JsonObject> {
+  status?: TStatus;
+  children: KubeObject[];
+  resync?: number;
+}
+
+/**
+ * What `finalize` returns. Operon removes its finalizer, letting the parent go, once `finalized`
+ * is true; until then it calls `finalize` again (after `resync` ms, or after a short default).
+ */
+export interface FinalizeResponse<TStatus = JsonObject> {
+  status?: TStatus;
+  finalized: boolean;
+  resync?: number;
+}
+
+/** The condition type Operon maintains on every parent. */
+export const SYNCED_CONDITION = 'Synced';
+
+/** A status condition as Operon writes it (the `metav1.Condition` shape). */
+export type Condition = Omit<V1Condition, 'lastTransitionTime'> & { lastTransitionTime: string };

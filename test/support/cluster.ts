@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ApiClient } from '../../src/runtime/api/api-client.js';
+import { ApiError } from '../../src/runtime/api/api-error.js';
+
+/** What an integration test gets: the shared test cluster, and a namespace of its own. */
+export interface TestCluster {
+  kubeConfig: KubeConfig;
+  api: ApiClient;
+  namespace: string;
+  /** Deletes the namespace (not waiting for it to go) and closes connections. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Connects to the cluster the test runner started (or the one KUBECONFIG names) and creates a fresh
+ * namespace, so test files never see each other's objects.
+ */
+export async function useTestCluster(prefix = 't'): Promise<TestCluster> {
+  const path = process.env.OPERON_TEST_KUBECONFIG;
+  if (!path) {
+    throw new Error(
+      'OPERON_TEST_KUBECONFIG is not set: run integration tests through `npm test`, which starts the local control plane (or uses KUBECONFIG).',
+    );
+  }
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(path);
+  const api = new ApiClient(kubeConfig, 'operon-tests');
+  const namespace = `${prefix}-${randomBytes(4).toString('hex')}`;
+  await api.request({
+    method: 'POST',
+    path: '/api/v1/namespaces',
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'operon.dev/test': 'true' } } },
+  });
+  return {
+    kubeConfig,
+    api,
+    namespace,
+    async cleanup() {
+      try {
+        await api.request({ method: 'DELETE', path: `/api/v1/namespaces/${namespace}` });
+      } catch (e) {
+        if (!ApiError.isNotFound(e)) throw e;
+      } finally {
+        api.close();
+      }
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails with the last error. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+      last = undefined;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      const why = last instanceof Error ? `: ${last.message}` : '';
+      throw new Error(`timed out after ${opts.timeoutMs ?? 30_000} ms waiting for ${opts.what ?? 'condition'}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
+  }
+}
