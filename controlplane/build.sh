@@ -20,7 +20,7 @@ fi
 sum_hash=$(cat go.mod go.sum cmd/*/main.go | sha256sum | cut -c1-12)
 cache_root=${OPERON_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/operon}
 out="$cache_root/controlplane/$k8s_version-$sum_hash"
-bins=(etcd kube-apiserver kube-controller-manager)
+bins=(etcd kube-apiserver kube-controller-manager operon-pki)
 
 have_all() { for b in "${bins[@]}"; do [ -x "$out/bin/$b" ] || return 1; done; }
 if have_all; then
@@ -78,6 +78,8 @@ if [ "$status" -ne 0 ]; then
 fi
 for b in "${bins[@]}"; do [ -x "$tmp/bin/$b" ] || { log "missing $b after build"; exit 1; }; done
 rm -rf "$out"; mkdir -p "$(dirname "$out")"; mv "$tmp" "$out"
+# Older builds (other versions or go.sum) are dead weight of ~250 MB each.
+find "$(dirname "$out")" -mindepth 1 -maxdepth 1 -type d ! -name "$(basename "$out")" ! -name "*.tmp.*" -exec rm -rf {} +
 trap - EXIT
 log "done in $(( $(date +%s) - start ))s: $(du -sh "$out/bin" | cut -f1)"
 echo "$out/bin"
