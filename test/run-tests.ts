@@ -51,7 +51,12 @@ const code = await new Promise<number>((resolve) => {
     ],
     {
       stdio: 'inherit',
-      env: { ...process.env, ...(controlPlane ? { OPERON_TEST_KUBECONFIG: controlPlane.kubeconfigPath } : {}) },
+      env: {
+        ...process.env,
+        ...(controlPlane
+          ? { OPERON_TEST_KUBECONFIG: controlPlane.kubeconfigPath, OPERON_TEST_LOCAL: controlPlane.external ? '0' : '1' }
+          : {}),
+      },
     },
   );
   const forward = (sig: NodeJS.Signals) => child.kill(sig);

@@ -261,7 +261,7 @@ function makeHandle(
     kubeconfigPath,
     external,
     dir,
-    serviceAccountKubeConfig: (access) => mintServiceAccount(kubeConfig, access),
+    serviceAccountKubeConfig: (access) => serviceAccountKubeConfig(kubeConfig, access),
     stop: () => {
       stopped ??= stop();
       return stopped;
@@ -269,7 +269,11 @@ function makeHandle(
   };
 }
 
-async function mintServiceAccount(admin: KubeConfig, access: ServiceAccountAccess): Promise<KubeConfig> {
+/**
+ * Creates a ServiceAccount with exactly the given RBAC rules, using `admin`, and returns a
+ * kubeconfig that authenticates as it with a token from the TokenRequest API (valid 24 h).
+ */
+export async function serviceAccountKubeConfig(admin: KubeConfig, access: ServiceAccountAccess): Promise<KubeConfig> {
   const api = new ApiClient(admin, 'operon-testkit');
   const { namespace: ns, name } = access;
   const subject = [{ kind: 'ServiceAccount', name, namespace: ns }];

@@ -1,0 +1,14 @@
+/**
+ * @packageDocumentation
+ * Helpers for testing operators, with or without a cluster: a real local control plane, and
+ * service-account kubeconfigs with exactly the RBAC rules a test grants.
+ */
+export {
+  type ControlPlane,
+  type ControlPlaneOptions,
+  type ServiceAccountAccess,
+  serviceAccountKubeConfig,
+  startControlPlane,
+  stopDetachedControlPlane,
+} from './control-plane.js';
+export { type ControlPlaneBinaries, controlPlaneBinaries } from './control-plane-binaries.js';
