@@ -34,8 +34,10 @@ export interface OperatorConfig<TSpec = JsonObject> {
   readonly name: string;
   readonly parent: ParentConfig<TSpec>;
   readonly children: readonly ChildRef<KubeObject>[];
-  readonly sync: (req: SyncRequest<TSpec>) => SyncResponse | Promise<SyncResponse>;
-  readonly finalize?: (req: SyncRequest<TSpec>) => FinalizeResponse | Promise<FinalizeResponse>;
+  // Method syntax on purpose: it keeps OperatorConfig<MySpec> assignable to OperatorConfig<unknown>,
+  // the form the runtime takes.
+  sync(req: SyncRequest<TSpec>): SyncResponse | Promise<SyncResponse>;
+  finalize?(req: SyncRequest<TSpec>): FinalizeResponse | Promise<FinalizeResponse>;
   /** Defaults to `operon.dev/<name>`; only used when `finalize` is set. */
   readonly finalizerName?: string;
   /** Where the config came from, for messages (e.g. the class name). */

@@ -12,3 +12,4 @@ export {
   stopDetachedControlPlane,
 } from './control-plane.js';
 export { type ControlPlaneBinaries, controlPlaneBinaries } from './control-plane-binaries.js';
+export { installCrds, readManifests } from './install.js';

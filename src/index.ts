@@ -1,0 +1,31 @@
+/**
+ * @packageDocumentation
+ * Operon: Kubernetes operators in TypeScript. Declare a parent custom resource and the children it
+ * owns, write one `sync` function, and Operon does the watching, caching, queueing and writing.
+ */
+import 'reflect-metadata';
+
+export * from './config/index.js';
+export * from './decorators/index.js';
+export * from './di/index.js';
+export * from './errors/index.js';
+export { type HostOptions, OperonHost } from './runtime/host/index.js';
+export type { Logger } from './observability/logger.js';
+export {
+  type ChildRef,
+  type Condition,
+  type DeepPartial,
+  type DesiredObject,
+  type FinalizeResponse,
+  type JsonObject,
+  type KubeObject,
+  type Parent,
+  type ResourceType,
+  type ResourceTypeSpec,
+  resourceType,
+  SYNCED_CONDITION,
+  type SyncRequest,
+  type SyncResponse,
+  type UpdateStrategy,
+} from './types/index.js';
+export * from './types/custom-resource.js';

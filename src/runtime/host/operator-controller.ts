@@ -1,0 +1,160 @@
+import type { OperatorConfig } from '../../config/operator-config.js';
+import type { Logger } from '../../observability/logger.js';
+import { type KubeObject, objectKey } from '../../types/kube-object.js';
+import { type ResourceType, resourceTypeId } from '../../types/resource-type.js';
+import type { ApiClient } from '../api/api-client.js';
+import { type InformerRegistry, OWNER_UID_INDEX, ownerUidIndex, type SharedInformer } from '../informers/index.js';
+import { controllerOf, OPERATOR_LABEL } from '../planner/index.js';
+import { type QueueObserver, WorkQueue } from '../queue/index.js';
+import type { EventRecorder } from '../reconcile/event-recorder.js';
+import type { OperatorCache } from '../reconcile/operator-cache.js';
+import { Reconciler } from '../reconcile/reconciler.js';
+
+/** Settings a host passes to each of its operators. */
+export interface OperatorRunOptions {
+  /** Namespaces to watch; undefined = all. */
+  namespaces?: readonly string[];
+  concurrency: number;
+  resyncIntervalMs?: number;
+  queueObserver?: (operator: string) => QueueObserver | undefined;
+  onReconcileError?: (operator: string, reason: string) => void;
+}
+
+/**
+ * One operator at run time: its informers (taken from the host's shared registry), the handlers
+ * that turn events into parent keys, its work queue and its reconciler.
+ */
+export class OperatorController {
+  readonly queue: WorkQueue;
+  private readonly parentInformers: SharedInformer<KubeObject>[] = [];
+  private readonly childInformers = new Map<string, SharedInformer<KubeObject>[]>();
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    readonly config: OperatorConfig<unknown>,
+    registry: InformerRegistry,
+    api: ApiClient,
+    events: EventRecorder,
+    private readonly log: Logger,
+    options: OperatorRunOptions,
+  ) {
+    const scopes = options.namespaces?.length ? options.namespaces : [undefined];
+    const parentType = config.parent.type;
+    for (const namespace of parentType.namespaced ? scopes : [undefined]) {
+      const informer = registry.informerFor(parentType, { namespace });
+      this.parentInformers.push(informer);
+      this.unsubscribe.push(
+        informer.addHandler({
+          onAdd: (obj) => this.queue.add(objectKey(obj)),
+          onUpdate: (oldObj, newObj) => {
+            if (specOrMetadataChanged(oldObj, newObj)) this.queue.add(objectKey(newObj));
+          },
+          onDelete: (obj) => this.queue.add(objectKey(obj)),
+        }),
+      );
+    }
+    for (const ref of config.children) {
+      const list: SharedInformer<KubeObject>[] = [];
+      // Every operator selects on the label *key*, so all of them share one watch per child type.
+      for (const namespace of ref.type.namespaced ? scopes : [undefined]) {
+        const informer = registry.informerFor(ref.type, { namespace, labelSelector: OPERATOR_LABEL });
+        informer.store.addIndex(OWNER_UID_INDEX, ownerUidIndex);
+        list.push(informer);
+        const enqueue = (obj: KubeObject) => this.enqueueOwner(obj);
+        this.unsubscribe.push(
+          informer.addHandler({
+            onAdd: enqueue,
+            onUpdate: (oldObj, newObj) => {
+              enqueue(oldObj);
+              enqueue(newObj);
+            },
+            onDelete: enqueue,
+          }),
+        );
+      }
+      this.childInformers.set(resourceTypeId(ref.type), list);
+    }
+    const reconciler = new Reconciler({
+      config,
+      api,
+      cache: this.cache(),
+      events,
+      log,
+      resyncIntervalMs: options.resyncIntervalMs,
+      onError: (reason) => options.onReconcileError?.(config.name, reason),
+    });
+    this.queue = new WorkQueue((key) => reconciler.reconcile(key), {
+      name: config.name,
+      concurrency: options.concurrency,
+      observer: options.queueObserver?.(config.name),
+    });
+  }
+
+  /** Every informer this operator reads. */
+  informers(): SharedInformer<KubeObject>[] {
+    return [...this.parentInformers, ...[...this.childInformers.values()].flat()];
+  }
+
+  /** Starts reconciling once every informer this operator needs has synced (DESIGN rule 1). */
+  async start(signal?: AbortSignal): Promise<void> {
+    await Promise.all(this.informers().map((i) => i.waitForSync(signal)));
+    this.log.info({ parents: this.parentInformers.reduce((n, i) => n + i.store.size, 0) }, 'caches synced; reconciling');
+    this.queue.start();
+  }
+
+  /** Stops taking work and waits for in-flight reconciles (up to `timeoutMs`). */
+  async stop(timeoutMs: number): Promise<boolean> {
+    for (const u of this.unsubscribe.splice(0)) u();
+    const { drained } = await this.queue.shutdown(timeoutMs);
+    return drained;
+  }
+
+  private enqueueOwner(obj: KubeObject): void {
+    if (obj.metadata?.labels?.[OPERATOR_LABEL] !== this.config.name) return;
+    const owner = controllerOf(obj);
+    const parentType = this.config.parent.type;
+    if (!owner || owner.kind !== parentType.kind || owner.apiVersion.split('/')[0] !== parentType.apiVersion.split('/')[0]) return;
+    this.queue.add(parentType.namespaced ? `${obj.metadata?.namespace}/${owner.name}` : owner.name);
+  }
+
+  private cache(): OperatorCache {
+    const find = (type: ResourceType) => this.childInformers.get(resourceTypeId(type)) ?? [];
+    return {
+      parent: (key) => {
+        for (const i of this.parentInformers) {
+          const p = i.store.get(key);
+          if (p) return p;
+        }
+        return undefined;
+      },
+      childrenOf: (type, uid) =>
+        find(type)
+          .flatMap((i) => i.store.byIndex(OWNER_UID_INDEX, uid))
+          .sort((a, b) => objectKey(a).localeCompare(objectKey(b))),
+      child: (type, namespace, name) => {
+        for (const i of find(type)) {
+          const c = i.store.get(namespace ? `${namespace}/${name}` : name);
+          if (c) return c;
+        }
+        return undefined;
+      },
+    };
+  }
+}
+
+/**
+ * Parent events that need a pass: a new generation (spec), or changed labels, annotations,
+ * finalizers or deletion. A status-only change (such as Operon's own status write) does not
+ * (DESIGN rule 5).
+ */
+export function specOrMetadataChanged(oldObj: KubeObject, newObj: KubeObject): boolean {
+  const o = oldObj.metadata ?? {};
+  const n = newObj.metadata ?? {};
+  return (
+    o.generation !== n.generation ||
+    o.deletionTimestamp !== n.deletionTimestamp ||
+    JSON.stringify(o.labels ?? {}) !== JSON.stringify(n.labels ?? {}) ||
+    JSON.stringify(o.annotations ?? {}) !== JSON.stringify(n.annotations ?? {}) ||
+    JSON.stringify(o.finalizers ?? []) !== JSON.stringify(n.finalizers ?? [])
+  );
+}
