@@ -9,17 +9,22 @@ export * from './config/index.js';
 export * from './decorators/index.js';
 export * from './di/index.js';
 export * from './errors/index.js';
-export { type HostOptions, OperonHost } from './runtime/host/index.js';
 export type { Logger } from './observability/logger.js';
+export { type HostOptions, OperonHost } from './runtime/host/index.js';
 export {
   type ChildRef,
   type Condition,
+  type CustomObject,
+  type CustomResourceSpec,
+  type CustomResourceType,
+  customResource,
   type DeepPartial,
   type DesiredObject,
   type FinalizeResponse,
   type JsonObject,
   type KubeObject,
   type Parent,
+  type PrinterColumn,
   type ResourceType,
   type ResourceTypeSpec,
   resourceType,
@@ -28,4 +33,3 @@ export {
   type SyncResponse,
   type UpdateStrategy,
 } from './types/index.js';
-export * from './types/custom-resource.js';

@@ -54,7 +54,10 @@ const code = await new Promise<number>((resolve) => {
       env: {
         ...process.env,
         ...(controlPlane
-          ? { OPERON_TEST_KUBECONFIG: controlPlane.kubeconfigPath, OPERON_TEST_LOCAL: controlPlane.external ? '0' : '1' }
+          ? {
+              OPERON_TEST_KUBECONFIG: controlPlane.kubeconfigPath,
+              OPERON_TEST_LOCAL: controlPlane.external ? '0' : '1',
+            }
           : {}),
       },
     },

@@ -14,7 +14,11 @@ export function clusterCommand(): Command {
   const cmd = new Command('cluster').description(
     'run a local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) in the background',
   );
-  const dirOption = ['--dir <dir>', 'folder for its certificates, data, logs and kubeconfig', defaultClusterDir()] as const;
+  const dirOption = [
+    '--dir <dir>',
+    'folder for its certificates, data, logs and kubeconfig',
+    defaultClusterDir(),
+  ] as const;
 
   cmd
     .command('up')
@@ -34,7 +38,9 @@ export function clusterCommand(): Command {
         log: (l) => process.stderr.write(`${l}\n`),
       });
       process.stdout.write(`${cp.kubeconfigPath}\n`);
-      process.stderr.write(`use it with: export KUBECONFIG=${cp.kubeconfigPath}\nstop it with: npx operon cluster down\n`);
+      process.stderr.write(
+        `use it with: export KUBECONFIG=${cp.kubeconfigPath}\nstop it with: npx operon cluster down\n`,
+      );
     });
 
   cmd

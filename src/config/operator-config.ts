@@ -1,6 +1,6 @@
-import type { ChildRef, FinalizeResponse, JsonObject, SyncRequest, SyncResponse } from '../types/sync.js';
 import type { KubeObject } from '../types/kube-object.js';
 import type { ResourceType } from '../types/resource-type.js';
+import type { ChildRef, FinalizeResponse, JsonObject, SyncRequest, SyncResponse } from '../types/sync.js';
 
 /** A class whose instances class-transformer can build and class-validator can check. */
 export type SpecClass<T = unknown> = new (...args: never[]) => T;

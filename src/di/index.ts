@@ -2,5 +2,5 @@
  * @packageDocumentation
  * Builds and runs the host from an InversifyJS container.
  */
-export { discoverOperators } from './discover-operators.js';
+export { discoverOperators, discoverOperatorsAsync, OPERATORS } from './discover-operators.js';
 export { Operon } from './operon.js';

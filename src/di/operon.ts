@@ -1,4 +1,5 @@
 import type { Container } from 'inversify';
+import { ConfigError } from '../errors/operon-error.js';
 import { type HostOptions, OperonHost } from '../runtime/host/index.js';
 import { discoverOperators } from './discover-operators.js';
 
@@ -35,6 +36,12 @@ export const Operon = {
 
   /** Like {@link Operon.run} but does not start the host (for tests, or to start it later). */
   create(container: Container, options: HostOptions = {}): OperonHost {
-    return new OperonHost(discoverOperators(container), options);
+    const configs = discoverOperators(container);
+    if (configs.length === 0) {
+      throw new ConfigError([
+        'No operator is bound in the container. Bind each @Operator class, e.g. `container.bind(MyOperator).toSelf()`, and make sure its module is imported before Operon.run.',
+      ]);
+    }
+    return new OperonHost(configs, options);
   },
 };

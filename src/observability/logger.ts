@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger } from 'pino';
+import { type Logger as PinoLogger, pino } from 'pino';
 
 /** Operon logs through pino; every runtime part takes a child logger carrying its context. */
 export type Logger = PinoLogger;

@@ -20,7 +20,9 @@ export interface ControlPlaneBinaries {
  * `OPERON_CONTROLPLANE_BIN` may name a folder that already holds the four binaries; otherwise
  * `controlplane/build.sh` of this package is run, and its progress lines are passed to `log`.
  */
-export async function controlPlaneBinaries(log: (line: string) => void = () => {}): Promise<ControlPlaneBinaries> {
+export async function controlPlaneBinaries(
+  log: (line: string) => void = () => {},
+): Promise<ControlPlaneBinaries> {
   const fromEnv = process.env.OPERON_CONTROLPLANE_BIN;
   const dir = fromEnv ? resolve(fromEnv) : await build(log);
   const bins: ControlPlaneBinaries = {
@@ -69,7 +71,9 @@ function build(log: (line: string) => void): Promise<string> {
         log(line);
       }
     });
-    child.on('error', (err) => reject(new OperonError('CONTROL_PLANE', `Cannot run ${script}: ${err.message}`)));
+    child.on('error', (err) =>
+      reject(new OperonError('CONTROL_PLANE', `Cannot run ${script}: ${err.message}`)),
+    );
     child.on('close', (code) => {
       const dir = out.trim().split('\n').pop() ?? '';
       if (code === 0 && dir) resolvePromise(dir);

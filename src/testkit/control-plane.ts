@@ -1,16 +1,16 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { KubeConfig, type V1PolicyRule } from '@kubernetes/client-node';
 import { ApiClient } from '../runtime/api/api-client.js';
 import { ApiError } from '../runtime/api/api-error.js';
 import { controlPlaneBinaries } from './control-plane-binaries.js';
-import { freePort, type ManagedProcess, startProcess, stopProcesses, waitReady } from './processes.js';
 import { writeKubeConfig } from './kubeconfig-file.js';
+import { freePort, type ManagedProcess, startProcess, stopProcesses, waitReady } from './processes.js';
 
 /** Options of {@link startControlPlane}. */
 export interface ControlPlaneOptions {
@@ -95,7 +95,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   mkdirSync(dir, { recursive: true });
   const pki = join(dir, 'pki');
   execFileSync(bins.pki, [pki]);
-  const [etcdPort, peerPort, apiPort, kcmPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [etcdPort, peerPort, apiPort, kcmPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const adminToken = randomBytes(24).toString('hex');
   const kcmToken = randomBytes(24).toString('hex');
   writeFileSync(
@@ -201,7 +206,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       options.detached,
     );
     procs.push(kcm);
-    await waitReady(kcm, () => probe(`https://127.0.0.1:${kcmPort}/healthz`, undefined, true), timeouts.controllerManager);
+    await waitReady(
+      kcm,
+      () => probe(`https://127.0.0.1:${kcmPort}/healthz`, undefined, true),
+      timeouts.controllerManager,
+    );
 
     if (options.detached) {
       const state: StateFile = {
@@ -243,7 +252,8 @@ export async function stopDetachedControlPlane(dir: string): Promise<boolean> {
 }
 
 function existingClusterKubeconfig(options: ControlPlaneOptions): string | undefined {
-  if (options.useExistingCluster === false || process.env.OPERON_LOCAL_CONTROL_PLANE === '1') return undefined;
+  if (options.useExistingCluster === false || process.env.OPERON_LOCAL_CONTROL_PLANE === '1')
+    return undefined;
   const path = process.env.OPERON_KUBECONFIG || process.env.KUBECONFIG?.split(':')[0];
   return path && existsSync(path) ? path : undefined;
 }
@@ -273,7 +283,10 @@ function makeHandle(
  * Creates a ServiceAccount with exactly the given RBAC rules, using `admin`, and returns a
  * kubeconfig that authenticates as it with a token from the TokenRequest API (valid 24 h).
  */
-export async function serviceAccountKubeConfig(admin: KubeConfig, access: ServiceAccountAccess): Promise<KubeConfig> {
+export async function serviceAccountKubeConfig(
+  admin: KubeConfig,
+  access: ServiceAccountAccess,
+): Promise<KubeConfig> {
   const api = new ApiClient(admin, 'operon-testkit');
   const { namespace: ns, name } = access;
   const subject = [{ kind: 'ServiceAccount', name, namespace: ns }];
@@ -282,17 +295,32 @@ export async function serviceAccountKubeConfig(admin: KubeConfig, access: Servic
       await api.request({ method: 'POST', path, body });
     } catch (e) {
       if (!ApiError.isAlreadyExists(e)) throw e;
-      await api.request({ method: 'PUT', path: `${path}/${(body as { metadata: { name: string } }).metadata.name}`, body });
+      await api.request({
+        method: 'PUT',
+        path: `${path}/${(body as { metadata: { name: string } }).metadata.name}`,
+        body,
+      });
     }
   };
   try {
-    await create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }).catch((e) => {
-      if (!(e instanceof ApiError && e.status === 409)) throw e;
+    await create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }).catch(
+      (e) => {
+        if (!(e instanceof ApiError && e.status === 409)) throw e;
+      },
+    );
+    await create(`/api/v1/namespaces/${ns}/serviceaccounts`, {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name },
     });
-    await create(`/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } });
     const rbac = '/apis/rbac.authorization.k8s.io/v1';
     if (access.rules) {
-      await create(`${rbac}/namespaces/${ns}/roles`, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name }, rules: access.rules });
+      await create(`${rbac}/namespaces/${ns}/roles`, {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name },
+        rules: access.rules,
+      });
       await create(`${rbac}/namespaces/${ns}/rolebindings`, {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'RoleBinding',
@@ -303,7 +331,12 @@ export async function serviceAccountKubeConfig(admin: KubeConfig, access: Servic
     }
     if (access.clusterRules) {
       const crName = `${ns}-${name}`;
-      await create(`${rbac}/clusterroles`, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: crName }, rules: access.clusterRules });
+      await create(`${rbac}/clusterroles`, {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: crName },
+        rules: access.clusterRules,
+      });
       await create(`${rbac}/clusterrolebindings`, {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRoleBinding',
@@ -315,7 +348,11 @@ export async function serviceAccountKubeConfig(admin: KubeConfig, access: Servic
     const tr = await api.request<{ status: { token: string } }>({
       method: 'POST',
       path: `/api/v1/namespaces/${ns}/serviceaccounts/${name}/token`,
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 86_400 } },
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 86_400 },
+      },
     });
     const cluster = admin.getCurrentCluster();
     const kc = new KubeConfig();

@@ -19,7 +19,11 @@ export function readManifests(path: string): KubeObject[] {
  *
  * @throws when a CRD is rejected (with the API server's reason) or not established within `timeoutMs`.
  */
-export async function installCrds(kubeConfig: KubeConfig, crds: readonly KubeObject[], timeoutMs = 30_000): Promise<void> {
+export async function installCrds(
+  kubeConfig: KubeConfig,
+  crds: readonly KubeObject[],
+  timeoutMs = 30_000,
+): Promise<void> {
   const api = new ApiClient(kubeConfig, 'operon-testkit');
   try {
     for (const crd of crds) {
@@ -44,7 +48,8 @@ export async function installCrds(kubeConfig: KubeConfig, crds: readonly KubeObj
           path: `${CRDS}/${crd.metadata?.name}`,
         });
         if (live.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-        if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata?.name} was not established within ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`CRD ${crd.metadata?.name} was not established within ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }

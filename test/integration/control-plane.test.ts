@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../../src/runtime/api/api-client.js';
 import { ApiError } from '../../src/runtime/api/api-error.js';
 import { serviceAccountKubeConfig, startControlPlane } from '../../src/testkit/control-plane.js';
@@ -20,7 +20,10 @@ describe('the local control plane', () => {
   after(() => c.cleanup());
 
   it('reports the Kubernetes version it was built from on /version', async () => {
-    const v = await c.api.request<{ gitVersion: string; major: string; minor: string }>({ method: 'GET', path: '/version' });
+    const v = await c.api.request<{ gitVersion: string; major: string; minor: string }>({
+      method: 'GET',
+      path: '/version',
+    });
     assert.match(v.gitVersion, /^v1\.\d+\.\d+/);
     if (local) {
       const goMod = readFileSync(join(repoRoot, 'controlplane', 'go.mod'), 'utf8');
@@ -82,7 +85,11 @@ describe('the local control plane', () => {
 
       const seen: string[] = [];
       const ac = new AbortController();
-      const res = await c.api.stream({ path: base, query: { watch: 1, resourceVersion: list0.metadata.resourceVersion }, signal: ac.signal });
+      const res = await c.api.stream({
+        path: base,
+        query: { watch: 1, resourceVersion: list0.metadata.resourceVersion },
+        signal: ac.signal,
+      });
       let buf = '';
       res.on('data', (d: Buffer) => {
         buf += d.toString();
@@ -93,9 +100,19 @@ describe('the local control plane', () => {
       });
       res.on('error', () => {});
 
-      await c.api.request({ method: 'POST', path: base, body: { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 1 } } });
-      const listed = await c.api.request<{ items: { metadata: { name: string } }[] }>({ method: 'GET', path: base });
-      assert.deepEqual(listed.items.map((i) => i.metadata.name), ['w1']);
+      await c.api.request({
+        method: 'POST',
+        path: base,
+        body: { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 1 } },
+      });
+      const listed = await c.api.request<{ items: { metadata: { name: string } }[] }>({
+        method: 'GET',
+        path: base,
+      });
+      assert.deepEqual(
+        listed.items.map((i) => i.metadata.name),
+        ['w1'],
+      );
 
       await c.api.request({
         method: 'PATCH',
@@ -104,8 +121,16 @@ describe('the local control plane', () => {
         body: { status: { phase: 'Ready' } },
       });
       // A status write through the main resource is ignored when the subresource is enabled.
-      await c.api.request({ method: 'PATCH', path: `${base}/w1`, contentType: 'application/merge-patch+json', body: { status: { phase: 'Ignored' }, spec: { size: 2 } } });
-      const w1 = await c.api.request<{ spec: { size: number }; status: { phase: string } }>({ method: 'GET', path: `${base}/w1` });
+      await c.api.request({
+        method: 'PATCH',
+        path: `${base}/w1`,
+        contentType: 'application/merge-patch+json',
+        body: { status: { phase: 'Ignored' }, spec: { size: 2 } },
+      });
+      const w1 = await c.api.request<{ spec: { size: number }; status: { phase: string } }>({
+        method: 'GET',
+        path: `${base}/w1`,
+      });
       assert.equal(w1.status.phase, 'Ready');
       assert.equal(w1.spec.size, 2);
 
@@ -114,7 +139,10 @@ describe('the local control plane', () => {
       ac.abort();
       assert.deepEqual(seen, ['ADDED', 'MODIFIED', 'MODIFIED', 'DELETED']);
     } finally {
-      await c.api.request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}` });
+      await c.api.request({
+        method: 'DELETE',
+        path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}`,
+      });
     }
   });
 
@@ -122,7 +150,11 @@ describe('the local control plane', () => {
     const other = await useTestCluster('cp-other');
     try {
       for (const ns of [c.namespace, other.namespace]) {
-        await c.api.request({ method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' } } });
+        await c.api.request({
+          method: 'POST',
+          path: `/api/v1/namespaces/${ns}/configmaps`,
+          body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' } },
+        });
       }
       const kc = await serviceAccountKubeConfig(c.kubeConfig, {
         namespace: c.namespace,
@@ -131,10 +163,19 @@ describe('the local control plane', () => {
       });
       const sa = new ApiClient(kc);
       try {
-        const cm = await sa.request<{ metadata: { name: string } }>({ method: 'GET', path: `/api/v1/namespaces/${c.namespace}/configmaps/cm` });
+        const cm = await sa.request<{ metadata: { name: string } }>({
+          method: 'GET',
+          path: `/api/v1/namespaces/${c.namespace}/configmaps/cm`,
+        });
         assert.equal(cm.metadata.name, 'cm');
-        await assert.rejects(sa.request({ method: 'GET', path: `/api/v1/namespaces/${c.namespace}/configmaps` }), (e) => e instanceof ApiError && e.status === 403);
-        await assert.rejects(sa.request({ method: 'GET', path: `/api/v1/namespaces/${other.namespace}/configmaps/cm` }), (e) => e instanceof ApiError && e.status === 403);
+        await assert.rejects(
+          sa.request({ method: 'GET', path: `/api/v1/namespaces/${c.namespace}/configmaps` }),
+          (e) => e instanceof ApiError && e.status === 403,
+        );
+        await assert.rejects(
+          sa.request({ method: 'GET', path: `/api/v1/namespaces/${other.namespace}/configmaps/cm` }),
+          (e) => e instanceof ApiError && e.status === 403,
+        );
       } finally {
         sa.close();
       }
@@ -145,14 +186,21 @@ describe('the local control plane', () => {
 
   it('garbage-collects a dependent when its owner is deleted', async () => {
     const base = `/api/v1/namespaces/${c.namespace}/configmaps`;
-    const owner = await c.api.request<{ metadata: { uid: string } }>({ method: 'POST', path: base, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner' } } });
+    const owner = await c.api.request<{ metadata: { uid: string } }>({
+      method: 'POST',
+      path: base,
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner' } },
+    });
     await c.api.request({
       method: 'POST',
       path: base,
       body: {
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: { name: 'dependent', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid }] },
+        metadata: {
+          name: 'dependent',
+          ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid }],
+        },
       },
     });
     await c.api.request({ method: 'DELETE', path: `${base}/owner` });
@@ -171,7 +219,11 @@ describe('the local control plane', () => {
 
   it('completes the deletion of a namespace', async () => {
     const t = await useTestCluster('cp-ns');
-    await t.api.request({ method: 'POST', path: `/api/v1/namespaces/${t.namespace}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } } });
+    await t.api.request({
+      method: 'POST',
+      path: `/api/v1/namespaces/${t.namespace}/configmaps`,
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } },
+    });
     await t.cleanup();
     await eventually(
       async () => {
@@ -187,9 +239,14 @@ describe('the local control plane', () => {
   });
 });
 
-describe('startControlPlane', { skip: local ? false : 'the tests run against an external cluster, not the local control plane' }, () => {
+describe('startControlPlane', {
+  skip: local ? false : 'the tests run against an external cluster, not the local control plane',
+}, () => {
   it('runs two control planes at once, and stop() leaves no process and no folder', async () => {
-    const [a, b] = await Promise.all([startControlPlane({ useExistingCluster: false }), startControlPlane({ useExistingCluster: false })]);
+    const [a, b] = await Promise.all([
+      startControlPlane({ useExistingCluster: false }),
+      startControlPlane({ useExistingCluster: false }),
+    ]);
     const dirs = [a.dir!, b.dir!];
     try {
       assert.notEqual(a.kubeconfigPath, b.kubeconfigPath);

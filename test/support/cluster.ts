@@ -30,7 +30,11 @@ export async function useTestCluster(prefix = 't'): Promise<TestCluster> {
   await api.request({
     method: 'POST',
     path: '/api/v1/namespaces',
-    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'operon.dev/test': 'true' } } },
+    body: {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: namespace, labels: { 'operon.dev/test': 'true' } },
+    },
   });
   return {
     kubeConfig,
@@ -65,7 +69,9 @@ export async function eventually<T>(
     }
     if (Date.now() > deadline) {
       const why = last instanceof Error ? `: ${last.message}` : '';
-      throw new Error(`timed out after ${opts.timeoutMs ?? 30_000} ms waiting for ${opts.what ?? 'condition'}${why}`);
+      throw new Error(
+        `timed out after ${opts.timeoutMs ?? 30_000} ms waiting for ${opts.what ?? 'condition'}${why}`,
+      );
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
   }

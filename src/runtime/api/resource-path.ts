@@ -11,7 +11,10 @@ export interface PathTarget {
  * Builds the REST path of a resource: `/api/v1/namespaces/ns/pods/name/status`, or
  * `/apis/apps/v1/deployments` for every namespace.
  */
-export function resourcePath(type: Pick<ResourceType, 'group' | 'version' | 'plural' | 'namespaced'>, target: PathTarget = {}): string {
+export function resourcePath(
+  type: Pick<ResourceType, 'group' | 'version' | 'plural' | 'namespaced'>,
+  target: PathTarget = {},
+): string {
   const root = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;
   const ns = type.namespaced && target.namespace ? `/namespaces/${encodeURIComponent(target.namespace)}` : '';
   const name = target.name ? `/${encodeURIComponent(target.name)}` : '';

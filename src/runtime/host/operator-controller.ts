@@ -3,7 +3,12 @@ import type { Logger } from '../../observability/logger.js';
 import { type KubeObject, objectKey } from '../../types/kube-object.js';
 import { type ResourceType, resourceTypeId } from '../../types/resource-type.js';
 import type { ApiClient } from '../api/api-client.js';
-import { type InformerRegistry, OWNER_UID_INDEX, ownerUidIndex, type SharedInformer } from '../informers/index.js';
+import {
+  type InformerRegistry,
+  OWNER_UID_INDEX,
+  ownerUidIndex,
+  type SharedInformer,
+} from '../informers/index.js';
 import { controllerOf, OPERATOR_LABEL } from '../planner/index.js';
 import { type QueueObserver, WorkQueue } from '../queue/index.js';
 import type { EventRecorder } from '../reconcile/event-recorder.js';
@@ -98,7 +103,10 @@ export class OperatorController {
   /** Starts reconciling once every informer this operator needs has synced (DESIGN rule 1). */
   async start(signal?: AbortSignal): Promise<void> {
     await Promise.all(this.informers().map((i) => i.waitForSync(signal)));
-    this.log.info({ parents: this.parentInformers.reduce((n, i) => n + i.store.size, 0) }, 'caches synced; reconciling');
+    this.log.info(
+      { parents: this.parentInformers.reduce((n, i) => n + i.store.size, 0) },
+      'caches synced; reconciling',
+    );
     this.queue.start();
   }
 
@@ -113,7 +121,12 @@ export class OperatorController {
     if (obj.metadata?.labels?.[OPERATOR_LABEL] !== this.config.name) return;
     const owner = controllerOf(obj);
     const parentType = this.config.parent.type;
-    if (!owner || owner.kind !== parentType.kind || owner.apiVersion.split('/')[0] !== parentType.apiVersion.split('/')[0]) return;
+    if (
+      !owner ||
+      owner.kind !== parentType.kind ||
+      owner.apiVersion.split('/')[0] !== parentType.apiVersion.split('/')[0]
+    )
+      return;
     this.queue.add(parentType.namespaced ? `${obj.metadata?.namespace}/${owner.name}` : owner.name);
   }
 

@@ -57,12 +57,19 @@ export class OperonHost {
     const events = new EventRecorder(this.api, options.component ?? 'operon', this.log);
     this.controllers = configs.map(
       (config) =>
-        new OperatorController(config, this.informers, this.api, events, this.log.child({ operator: config.name }), {
-          namespaces: options.namespaces,
-          concurrency: options.concurrency ?? 4,
-          resyncIntervalMs: options.resyncIntervalMs ?? 600_000,
-          queueObserver: options.queueObserver,
-        }),
+        new OperatorController(
+          config,
+          this.informers,
+          this.api,
+          events,
+          this.log.child({ operator: config.name }),
+          {
+            namespaces: options.namespaces,
+            concurrency: options.concurrency ?? 4,
+            resyncIntervalMs: options.resyncIntervalMs ?? 600_000,
+            queueObserver: options.queueObserver,
+          },
+        ),
     );
   }
 
@@ -84,13 +91,18 @@ export class OperonHost {
   /** Queues one parent of one operator for a pass now (e.g. from an HTTP handler). */
   trigger(operator: string, key: string): void {
     const c = this.controllers.find((x) => x.config.name === operator);
-    if (!c) throw new OperonError('NOT_STARTED', `No operator named "${operator}" runs in this host (it runs: ${this.operators.join(', ')}).`);
+    if (!c)
+      throw new OperonError(
+        'NOT_STARTED',
+        `No operator named "${operator}" runs in this host (it runs: ${this.operators.join(', ')}).`,
+      );
     c.queue.add(key);
   }
 
   /** Starts the watches, waits for every cache to sync, then starts reconciling. */
   async start(): Promise<void> {
-    if (this.state !== 'created') throw new OperonError('NOT_STARTED', 'This host was already started; create a new one.');
+    if (this.state !== 'created')
+      throw new OperonError('NOT_STARTED', 'This host was already started; create a new one.');
     this.state = 'starting';
     this.informers.start();
     this.log.info({ operators: this.operators, informers: this.informers.informers().length }, 'starting');
@@ -109,7 +121,8 @@ export class OperonHost {
     this.abort.abort();
     const timeout = this.options.shutdownTimeoutMs ?? 30_000;
     const drained = await Promise.all(this.controllers.map((c) => c.stop(timeout)));
-    if (drained.includes(false)) this.log.warn({ timeoutMs: timeout }, 'some reconciles were still running at the shutdown timeout');
+    if (drained.includes(false))
+      this.log.warn({ timeoutMs: timeout }, 'some reconciles were still running at the shutdown timeout');
     await this.informers.stop();
     this.api.close();
     this.log.info('stopped');

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { Logger } from '../../observability/logger.js';
 import type { KubeObject } from '../../types/kube-object.js';
 import type { ApiClient } from '../api/api-client.js';
 import { ApiError } from '../api/api-error.js';
-import type { Logger } from '../../observability/logger.js';
 
 /** `Normal` for things that went as planned, `Warning` for what a person should look at. */
 export type EventType = 'Normal' | 'Warning';

@@ -3,11 +3,24 @@ import type { OperatorConfig } from '../../config/operator-config.js';
 import { OperonError } from '../../errors/operon-error.js';
 import type { Logger } from '../../observability/logger.js';
 import type { KubeObject } from '../../types/kube-object.js';
-import type { ChildRef, JsonObject, Parent, SyncRequest, SyncResponse } from '../../types/sync.js';
+import type {
+  ChildRef,
+  FinalizeResponse,
+  JsonObject,
+  Parent,
+  SyncRequest,
+  SyncResponse,
+} from '../../types/sync.js';
 import { type ApiClient, PatchType } from '../api/api-client.js';
 import { ApiError } from '../api/api-error.js';
 import { resourcePath } from '../api/resource-path.js';
-import { type Ownership, type ParentObject, planChildren, validateSyncResponse } from '../planner/index.js';
+import {
+  isControlledBy,
+  type Ownership,
+  type ParentObject,
+  planChildren,
+  validateSyncResponse,
+} from '../planner/index.js';
 import type { ReconcileResult } from '../queue/index.js';
 import { ChildWriter } from './child-writer.js';
 import type { EventRecorder } from './event-recorder.js';
@@ -69,7 +82,12 @@ export class Reconciler {
 
     const spec = await transformAndValidateSpec(config.parent.spec, (parent as { spec?: unknown }).spec);
     if (!spec.ok) {
-      return this.fail(parent, log, 'InvalidSpec', `The spec is invalid: ${spec.problems.join('; ')}. Fix the ${config.parent.type.kind}; nothing was changed.`);
+      return this.fail(
+        parent,
+        log,
+        'InvalidSpec',
+        `The spec is invalid: ${spec.problems.join('; ')}. Fix the ${config.parent.type.kind}; nothing was changed.`,
+      );
     }
 
     let response: SyncResponse;
@@ -81,17 +99,31 @@ export class Reconciler {
     const ownership: Ownership = { operatorName: config.name, parent, parentType: config.parent.type };
     const problems = validateSyncResponse(response, { ...ownership, children: config.children });
     if (problems.length > 0) {
-      return this.fail(parent, log, 'InvalidSyncResponse', `sync returned an invalid response: ${problems.join('; ')}. No child was changed.`);
+      return this.fail(
+        parent,
+        log,
+        'InvalidSyncResponse',
+        `sync returned an invalid response: ${problems.join('; ')}. No child was changed.`,
+      );
     }
 
-    const plan = planChildren({ ...ownership, children: config.children, desired: response.children, current: this.current(parent, response.children) });
+    const plan = planChildren({
+      ...ownership,
+      children: config.children,
+      desired: response.children,
+      current: this.current(parent, response.children),
+    });
     const failures: string[] = [];
     let conflict = false;
     for (const action of plan) {
       try {
-        const done = await this.writer.execute(action, parent.metadata.uid);
+        const strategy = config.children.find((r) => r.type === action.type)?.strategy ?? 'apply';
+        const done = await this.writer.execute(action, parent.metadata.uid, strategy);
         if (!done) continue;
-        log.info({ action: done.action, kind: done.type.kind, child: done.name }, `${done.action} ${done.type.kind} ${done.name}`);
+        log.info(
+          { action: done.action, kind: done.type.kind, child: done.name },
+          `${done.action} ${done.type.kind} ${done.name}`,
+        );
         if (done.action === 'create' || done.action === 'delete' || done.action === 'recreate') {
           const verb = { create: 'Created', delete: 'Deleted', recreate: 'Recreated' }[done.action];
           await this.deps.events.record(parent, 'Normal', verb, `${verb} ${done.type.kind} ${done.name}`);
@@ -105,7 +137,11 @@ export class Reconciler {
       return this.fail(parent, log, conflict ? 'NameConflict' : 'WriteFailed', failures.join('; '));
     }
 
-    await this.writeStatus(parent, response.status as JsonObject | undefined, { ok: true, reason: 'Synced', message: 'All children are in the desired state.' });
+    await this.writeStatus(parent, response.status as JsonObject | undefined, {
+      ok: true,
+      reason: 'Synced',
+      message: 'All children are in the desired state.',
+    });
     const resync = response.resync ?? this.deps.resyncIntervalMs;
     return resync ? { requeueAfterMs: resync } : undefined;
   }
@@ -114,21 +150,38 @@ export class Reconciler {
     const { config } = this.deps;
     if (!config.finalize || !parent.metadata.finalizers?.includes(this.finalizer)) return;
     // A finalize must run even if the spec became invalid: it gets the spec as transformed, unchecked.
-    const spec = await transformAndValidateSpec(config.parent.spec, (parent as { spec?: unknown }).spec);
-    const value = spec.ok ? spec.spec : (parent as { spec?: unknown }).spec;
-    let response;
+    const { spec } = await transformAndValidateSpec(config.parent.spec, (parent as { spec?: unknown }).spec);
+    let response: FinalizeResponse;
     try {
-      response = await config.finalize(this.request(parent, value, true));
+      response = await config.finalize(this.request(parent, spec, true));
     } catch (e) {
-      return this.fail(parent, log, 'FinalizeFailed', `finalize threw: ${messageOf(e)}. The finalizer stays until finalize succeeds.`, e);
+      return this.fail(
+        parent,
+        log,
+        'FinalizeFailed',
+        `finalize threw: ${messageOf(e)}. The finalizer stays until finalize succeeds.`,
+        e,
+      );
     }
     if (response.status) {
-      await this.writeStatus(parent, response.status as JsonObject, { ok: true, reason: 'Finalizing', message: response.finalized ? 'Finalized.' : 'Waiting for finalize to report done.' });
+      await this.writeStatus(parent, response.status as JsonObject, {
+        ok: true,
+        reason: 'Finalizing',
+        message: response.finalized ? 'Finalized.' : 'Waiting for finalize to report done.',
+      });
     }
     if (!response.finalized) return { requeueAfterMs: response.resync ?? FINALIZE_RETRY_MS };
-    await this.setFinalizers(parent, (parent.metadata.finalizers ?? []).filter((f) => f !== this.finalizer));
+    await this.setFinalizers(
+      parent,
+      (parent.metadata.finalizers ?? []).filter((f) => f !== this.finalizer),
+    );
     log.info({ finalizer: this.finalizer }, 'finalized; removed finalizer');
-    await this.deps.events.record(parent, 'Normal', 'Finalized', `Finalize done; removed finalizer ${this.finalizer}`);
+    await this.deps.events.record(
+      parent,
+      'Normal',
+      'Finalized',
+      `Finalize done; removed finalizer ${this.finalizer}`,
+    );
     return;
   }
 
@@ -143,7 +196,7 @@ export class Reconciler {
       children: <T extends KubeObject>(ref: ChildRef<T>) => cache.childrenOf(ref.type, uid) as T[],
       child: <T extends KubeObject>(ref: ChildRef<T>, name: string) => {
         const obj = cache.child(ref.type, ref.type.namespaced ? ns : undefined, name);
-        return obj && obj.metadata?.ownerReferences?.some((o) => o.controller && o.uid === uid) ? (obj as T) : undefined;
+        return obj && isControlledBy(obj, uid) ? (obj as T) : undefined;
       },
     };
   }
@@ -155,15 +208,30 @@ export class Reconciler {
     const add = (type: ChildRef['type'], obj: KubeObject | undefined) => {
       if (obj?.metadata?.uid) seen.set(obj.metadata.uid, withType(obj, type));
     };
-    for (const ref of config.children) for (const c of cache.childrenOf(ref.type, parent.metadata.uid)) add(ref.type, c);
+    for (const ref of config.children)
+      for (const c of cache.childrenOf(ref.type, parent.metadata.uid)) add(ref.type, c);
     for (const d of desired) {
       const ref = config.children.find((r) => r.type.apiVersion === d.apiVersion && r.type.kind === d.kind);
-      if (ref && d.metadata?.name) add(ref.type, cache.child(ref.type, ref.type.namespaced ? (d.metadata.namespace ?? parent.metadata.namespace) : undefined, d.metadata.name));
+      if (ref && d.metadata?.name)
+        add(
+          ref.type,
+          cache.child(
+            ref.type,
+            ref.type.namespaced ? (d.metadata.namespace ?? parent.metadata.namespace) : undefined,
+            d.metadata.name,
+          ),
+        );
     }
     return [...seen.values()];
   }
 
-  private async fail(parent: ParentObject, log: Logger, reason: string, message: string, cause?: unknown): Promise<never> {
+  private async fail(
+    parent: ParentObject,
+    log: Logger,
+    reason: string,
+    message: string,
+    cause?: unknown,
+  ): Promise<never> {
     log.warn({ reason, err: cause instanceof Error ? cause.stack : undefined }, message);
     this.deps.onError?.(reason);
     await this.deps.events.record(parent, 'Warning', reason, message);
@@ -175,7 +243,11 @@ export class Reconciler {
     throw new ReconcileError('SYNC_FAILED', `${reason}: ${message}`, { cause });
   }
 
-  private async writeStatus(parent: ParentObject, authorStatus: JsonObject | undefined, outcome: SyncOutcome): Promise<void> {
+  private async writeStatus(
+    parent: ParentObject,
+    authorStatus: JsonObject | undefined,
+    outcome: SyncOutcome,
+  ): Promise<void> {
     const live = (parent as { status?: JsonObject }).status;
     const status = buildStatus(authorStatus, live, parent.metadata.generation, outcome);
     if (statusUnchanged(status, live)) return;
@@ -183,10 +255,19 @@ export class Reconciler {
     try {
       await this.deps.api.request({
         method: 'PATCH',
-        path: resourcePath(type, { namespace: parent.metadata.namespace, name: parent.metadata.name, subresource: 'status' }),
+        path: resourcePath(type, {
+          namespace: parent.metadata.namespace,
+          name: parent.metadata.name,
+          subresource: 'status',
+        }),
         query: { fieldManager: this.deps.config.name, force: true },
         contentType: PatchType.apply,
-        body: { apiVersion: type.apiVersion, kind: type.kind, metadata: { name: parent.metadata.name, namespace: parent.metadata.namespace }, status },
+        body: {
+          apiVersion: type.apiVersion,
+          kind: type.kind,
+          metadata: { name: parent.metadata.name, namespace: parent.metadata.namespace },
+          status,
+        },
       });
     } catch (e) {
       if (ApiError.isNotFound(e)) {
@@ -219,4 +300,3 @@ function withType(obj: KubeObject, type: ChildRef['type']): KubeObject {
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
-

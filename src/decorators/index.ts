@@ -1,0 +1,27 @@
+/**
+ * @packageDocumentation
+ * Decorators record what an operator manages and how it syncs; they never start anything.
+ */
+import 'reflect-metadata';
+
+export { Child } from './child.js';
+export { Finalize, type FinalizeOptions } from './finalize.js';
+export {
+  Operator,
+  type OperatorCommonOptions,
+  type OperatorInlineOptions,
+  type OperatorOptions,
+  type OperatorParentOptions,
+} from './operator.js';
+export { listOperatorClasses } from './operator-registry.js';
+export {
+  type ChildMetadata,
+  type MethodMetadata,
+  type OperatorClass,
+  type OperatorMetadata,
+  readChildMetadata,
+  readFinalizeMetadata,
+  readOperatorMetadata,
+  readSyncMetadata,
+} from './read-metadata.js';
+export { Sync } from './sync.js';

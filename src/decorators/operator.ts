@@ -1,0 +1,131 @@
+import 'reflect-metadata';
+import { injectable } from 'inversify';
+import { type CustomResourceSpec, customResource, type DataClass } from '../types/custom-resource.js';
+import type { ResourceType } from '../types/resource-type.js';
+import { INVERSIFY_INJECTABLE_FLAG, OPERATOR_METADATA } from './metadata-keys.js';
+import { registerOperatorClass } from './operator-registry.js';
+import type { OperatorClass, OperatorMetadata } from './read-metadata.js';
+
+/**
+ * Options every form of `@Operator` accepts.
+ *
+ * @remarks
+ * `name` must be a DNS-1123 label; it becomes the field manager, the ownership label value and
+ * part of the default finalizer name, so changing it later orphans existing children.
+ *
+ * @example
+ * ```ts
+ * const common: OperatorCommonOptions = { name: 'echo', finalizerName: 'example.com/echo' };
+ * ```
+ */
+export interface OperatorCommonOptions {
+  /** Defaults to the class name in kebab-case without a trailing `Operator` (`EchoServerOperator` → `echo-server`). */
+  name?: string;
+  /** `<domain>/<name>`; defaults to `operon.dev/<operator name>`. Only used with `@Finalize`. */
+  finalizerName?: string;
+}
+
+/**
+ * `@Operator` options naming a parent type defined elsewhere (with {@link customResource} or
+ * `resourceType`).
+ *
+ * @remarks
+ * `spec` and `status` override the classes a {@link CustomResourceType} carries.
+ *
+ * @example
+ * ```ts
+ * @Operator({ parent: EchoServer })
+ * ```
+ */
+export interface OperatorParentOptions extends OperatorCommonOptions {
+  parent: ResourceType;
+  spec?: DataClass;
+  status?: DataClass;
+}
+
+/**
+ * `@Operator` options that describe the parent custom resource inline.
+ *
+ * @remarks
+ * Equivalent to `{ parent: customResource({ group, version, kind, ... }) }`, so CRD extras
+ * (short names, printer columns) can be given here too.
+ *
+ * @example
+ * ```ts
+ * @Operator({ group: 'example.com', version: 'v1alpha1', kind: 'EchoServer', spec: EchoServerSpec })
+ * ```
+ */
+export interface OperatorInlineOptions extends OperatorCommonOptions, CustomResourceSpec<unknown, unknown> {
+  parent?: undefined;
+}
+
+/**
+ * What `@Operator` accepts: a parent type, or the parent custom resource described inline.
+ *
+ * @remarks
+ * Both forms build the same {@link OperatorMetadata}.
+ *
+ * @example
+ * ```ts
+ * const inline: OperatorOptions = { group: 'example.com', version: 'v1', kind: 'Cache' };
+ * const byRef: OperatorOptions = { parent: Cache, name: 'cache' };
+ * ```
+ */
+export type OperatorOptions = OperatorParentOptions | OperatorInlineOptions;
+
+/**
+ * Declares a class as an operator: the custom resource it owns, and its name.
+ *
+ * @remarks
+ * Records metadata and nothing else: no watch starts until the class is bound in a container and
+ * `Operon.run` discovers it. Mistakes (no `@Sync`, a bad name, …) are reported all together when
+ * the configuration is built, as one `ConfigError`.
+ *
+ * The decorator also makes the class injectable for InversifyJS, unless `@injectable()` already
+ * ran on it. Put `@Operator` above `@injectable(...)` when you use both: decorators run bottom-up,
+ * and inversify throws if `@injectable()` comes second.
+ *
+ * @example
+ * ```ts
+ * @Operator({ group: 'example.com', version: 'v1alpha1', kind: 'EchoServer', spec: EchoServerSpec })
+ * export class EchoServerOperator {
+ *   constructor(private readonly greeter: Greeter) {}   // injected by type
+ *   @Sync() sync(req: SyncRequest<EchoServerSpec>): SyncResponse { return { children: [] }; }
+ * }
+ * ```
+ */
+export function Operator(options: OperatorOptions): <T extends OperatorClass>(target: T) => void {
+  const metadata = toMetadata(options);
+  return (target) => {
+    Reflect.defineMetadata(OPERATOR_METADATA, metadata, target);
+    if (Reflect.getOwnMetadata(INVERSIFY_INJECTABLE_FLAG, target) === undefined) injectable()(target);
+    registerOperatorClass(target);
+  };
+}
+Operator.KEY = OPERATOR_METADATA;
+
+function toMetadata(options: OperatorOptions | undefined): OperatorMetadata {
+  if (!options || typeof options !== 'object') return Object.freeze({});
+  const common = {
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    ...(options.finalizerName !== undefined ? { finalizerName: options.finalizerName } : {}),
+  };
+  if (options.parent) {
+    const fromType = options.parent as { spec?: DataClass; status?: DataClass };
+    const spec = options.spec ?? fromType.spec;
+    const status = options.status ?? fromType.status;
+    return Object.freeze({
+      parent: options.parent,
+      ...(spec ? { spec } : {}),
+      ...(status ? { status } : {}),
+      ...common,
+    });
+  }
+  const parent = customResource(options);
+  return Object.freeze({
+    parent,
+    ...(parent.spec ? { spec: parent.spec } : {}),
+    ...(parent.status ? { status: parent.status } : {}),
+    ...common,
+  });
+}

@@ -1,0 +1,29 @@
+/**
+ * @packageDocumentation
+ * Pure planning: checks what `sync` returned, marks children as Operon's, and turns desired and
+ * cached children into the list of writes (create, update per strategy, delete) that reconciles them.
+ */
+
+export { matchesDesired } from './drift.js';
+export {
+  controllerOf,
+  DESIRED_HASH_ANNOTATION,
+  decorateChild,
+  desiredHash,
+  isControlledBy,
+  OPERATOR_LABEL,
+  type Ownership,
+  type ParentObject,
+  parentOwnerReference,
+} from './ownership.js';
+export {
+  type ChildAction,
+  type ConflictAction,
+  type CreateAction,
+  type DeleteAction,
+  type Plan,
+  type PlanInput,
+  planChildren,
+  type UpdateAction,
+} from './plan.js';
+export { type ResponseContext, validateSyncResponse } from './validate-response.js';

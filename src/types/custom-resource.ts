@@ -1,0 +1,160 @@
+import type { KubeObject } from './kube-object.js';
+import { type ResourceType, resourceType } from './resource-type.js';
+import type { JsonObject } from './sync.js';
+
+/**
+ * A class whose instances describe plain data: a custom resource's `spec` or `status`.
+ *
+ * @remarks
+ * Operon builds instances with class-transformer and checks them with class-validator, and later
+ * derives the CRD schema from the same decorators. The constructor must accept no arguments.
+ *
+ * @example
+ * ```ts
+ * class EchoServerSpec { @IsInt() replicas!: number; }
+ * const specClass: DataClass<EchoServerSpec> = EchoServerSpec;
+ * ```
+ */
+export type DataClass<T = unknown> = new (...args: never[]) => T;
+
+/**
+ * One extra column `kubectl get` prints for a custom resource (`additionalPrinterColumns` in the CRD).
+ *
+ * @remarks
+ * Fed to CRD generation as-is; Operon itself never reads the values.
+ *
+ * @example
+ * ```ts
+ * const ready: PrinterColumn = { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' };
+ * ```
+ */
+export interface PrinterColumn {
+  /** Column header, as `kubectl get` prints it. */
+  readonly name: string;
+  /** OpenAPI type of the value. */
+  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  /** Simple JSONPath into the object, e.g. `.status.readyReplicas`. */
+  readonly jsonPath: string;
+  readonly description?: string;
+  /** `0` (the default) shows the column always; higher values only with `kubectl get -o wide`. */
+  readonly priority?: number;
+}
+
+/**
+ * A custom resource object as it travels on the wire, with its `spec` and `status` typed.
+ *
+ * @remarks
+ * Plain JSON: `spec` is an instance of the spec class only inside `sync`, after validation.
+ *
+ * @example
+ * ```ts
+ * type EchoServer = CustomObject<EchoServerSpec, EchoServerStatus>;
+ * ```
+ */
+export interface CustomObject<TSpec = JsonObject, TStatus = JsonObject> extends KubeObject {
+  spec?: TSpec;
+  status?: TStatus;
+}
+
+/** What {@link customResource} needs to describe a custom resource and its CRD. */
+export interface CustomResourceSpec<TSpec = JsonObject, TStatus = JsonObject> {
+  /** API group; a custom resource cannot live in the core group, so this must be a domain. */
+  group: string;
+  version: string;
+  kind: string;
+  /** Defaults to the lower-cased kind plus `s` (see {@link defaultPlural}). */
+  plural?: string;
+  /** Defaults to true. */
+  namespaced?: boolean;
+  /** The class the spec follows (class-validator / class-transformer decorators). */
+  spec?: DataClass<TSpec>;
+  /** The class the status follows; used only for the CRD schema. */
+  status?: DataClass<TStatus>;
+  /** Short names for `kubectl`, e.g. `['echo']`. */
+  shortNames?: readonly string[];
+  /** Categories for `kubectl get <category>`, e.g. `['all']`. */
+  categories?: readonly string[];
+  /** Extra columns for `kubectl get`. */
+  printerColumns?: readonly PrinterColumn[];
+}
+
+/**
+ * A custom resource type: a {@link ResourceType} that also carries its spec and status classes and
+ * the extras its CRD needs.
+ *
+ * @remarks
+ * Plain, frozen data. Everything that accepts a `ResourceType` accepts this too; CRD generation
+ * recognises it with {@link isCustomResourceType}.
+ *
+ * @example
+ * ```ts
+ * const EchoServer = customResource({ group: 'example.com', version: 'v1alpha1', kind: 'EchoServer', spec: EchoServerSpec });
+ * EchoServer.plural; // 'echoservers'
+ * ```
+ */
+export interface CustomResourceType<TSpec = JsonObject, TStatus = JsonObject>
+  extends ResourceType<CustomObject<TSpec, TStatus>> {
+  readonly spec?: DataClass<TSpec>;
+  readonly status?: DataClass<TStatus>;
+  readonly shortNames: readonly string[];
+  readonly categories: readonly string[];
+  readonly printerColumns: readonly PrinterColumn[];
+}
+
+/**
+ * Describes a custom resource (the parent an operator owns, or any CRD) in one call.
+ *
+ * @remarks
+ * Never throws: a missing `kind` or `version` gives a type with empty fields, which operator
+ * validation reports with the rest of the configuration problems. The result and its arrays are
+ * frozen.
+ *
+ * @example
+ * ```ts
+ * export const EchoServer = customResource({
+ *   group: 'example.com', version: 'v1alpha1', kind: 'EchoServer',
+ *   spec: EchoServerSpec, status: EchoServerStatus, shortNames: ['echo'],
+ *   printerColumns: [{ name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' }],
+ * });
+ * @Operator({ parent: EchoServer })
+ * export class EchoServerOperator { ... }
+ * ```
+ */
+export function customResource<TSpec = JsonObject, TStatus = JsonObject>(
+  spec: CustomResourceSpec<TSpec, TStatus>,
+): CustomResourceType<TSpec, TStatus> {
+  const kind = spec.kind ?? '';
+  const base = resourceType<CustomObject<TSpec, TStatus>>({
+    group: spec.group ?? '',
+    version: spec.version ?? '',
+    kind,
+    // An empty kind has no plural; validation reports the missing kind instead.
+    plural: spec.plural ?? (kind ? undefined : ''),
+    namespaced: spec.namespaced,
+  });
+  const type: CustomResourceType<TSpec, TStatus> = {
+    ...base,
+    ...(spec.spec ? { spec: spec.spec } : {}),
+    ...(spec.status ? { status: spec.status } : {}),
+    shortNames: Object.freeze([...(spec.shortNames ?? [])]),
+    categories: Object.freeze([...(spec.categories ?? [])]),
+    printerColumns: Object.freeze((spec.printerColumns ?? []).map((c) => Object.freeze({ ...c }))),
+  };
+  return Object.freeze(type);
+}
+
+/**
+ * Tells a {@link CustomResourceType} (made by {@link customResource}) from a plain {@link ResourceType}.
+ *
+ * @remarks
+ * Checks the shape, not a brand, so it also works across duplicate installs of Operon.
+ *
+ * @example
+ * ```ts
+ * if (isCustomResourceType(config.parent.type)) generateCrd(config.parent.type);
+ * ```
+ */
+export function isCustomResourceType(type: ResourceType): type is CustomResourceType {
+  const t = type as Partial<CustomResourceType>;
+  return Array.isArray(t.printerColumns) && Array.isArray(t.shortNames) && Array.isArray(t.categories);
+}

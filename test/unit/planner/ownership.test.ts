@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  DESIRED_HASH_ANNOTATION,
+  decorateChild,
+  desiredHash,
+  isControlledBy,
+  OPERATOR_LABEL,
+} from '../../../src/runtime/planner/index.js';
+import { ClusterRole } from '../../../src/types/builtins.js';
+import type { KubeObject } from '../../../src/types/kube-object.js';
+import { clusterParent, configMap, EchoServer, edited, NS, OPERATOR, parent, Tenant } from './fixtures.js';
+
+const owner = { operatorName: OPERATOR, parent, parentType: EchoServer };
+const parentRef = {
+  apiVersion: 'example.com/v1alpha1',
+  kind: 'EchoServer',
+  name: 'web',
+  uid: 'uid-parent',
+  controller: true,
+  blockOwnerDeletion: true,
+};
+
+describe('decorateChild', () => {
+  it('defaults the namespace to the parent’s', () => {
+    assert.equal(decorateChild(configMap('c'), owner).metadata.namespace, NS);
+  });
+
+  it('keeps an explicit namespace', () => {
+    const cm = edited(configMap('c'), (c) => {
+      c.metadata!.namespace = NS;
+    });
+    assert.equal(decorateChild(cm, owner).metadata.namespace, NS);
+  });
+
+  it('adds no namespace under a cluster-scoped parent', () => {
+    const role: KubeObject = {
+      apiVersion: ClusterRole.apiVersion,
+      kind: 'ClusterRole',
+      metadata: { name: 'r' },
+    };
+    const out = decorateChild(role, { operatorName: OPERATOR, parent: clusterParent, parentType: Tenant });
+    assert.equal('namespace' in out.metadata, false);
+  });
+
+  it('sets the operator label, keeping the author’s labels and overriding a forged one', () => {
+    const cm = edited(configMap('c'), (c) => {
+      c.metadata!.labels = { app: 'x', [OPERATOR_LABEL]: 'someone-else' };
+    });
+    assert.deepEqual(decorateChild(cm, owner).metadata.labels, { app: 'x', [OPERATOR_LABEL]: OPERATOR });
+  });
+
+  it('adds the controller owner reference to the parent', () => {
+    assert.deepEqual(decorateChild(configMap('c'), owner).metadata.ownerReferences, [parentRef]);
+  });
+
+  it('merges the author’s owner references and never duplicates the parent’s', () => {
+    const other = { apiVersion: 'v1', kind: 'ConfigMap', name: 'anchor', uid: 'uid-anchor' };
+    const cm = edited(configMap('c'), (c) => {
+      c.metadata!.ownerReferences = [
+        other,
+        { apiVersion: 'example.com/v1alpha1', kind: 'EchoServer', name: 'web', uid: 'uid-parent' },
+      ];
+    });
+    assert.deepEqual(decorateChild(cm, owner).metadata.ownerReferences, [parentRef, other]);
+  });
+
+  it('annotates the hash of the desired object, keeping the author’s annotations', () => {
+    const cm = edited(configMap('c'), (c) => {
+      c.metadata!.annotations = { note: 'hi' };
+    });
+    const out = decorateChild(cm, owner);
+    assert.deepEqual(out.metadata.annotations, { note: 'hi', [DESIRED_HASH_ANNOTATION]: desiredHash(cm) });
+  });
+
+  it('returns a new object and leaves the input untouched', () => {
+    const cm = configMap('c');
+    const before = structuredClone(cm);
+    const out = decorateChild(cm, owner);
+    assert.deepEqual(cm, before);
+    assert.notEqual(out.metadata, cm.metadata);
+  });
+
+  it('drops server-set metadata and status copied from a live object', () => {
+    const copied = edited(configMap('c'), (c) => {
+      Object.assign(c.metadata!, { uid: 'u', resourceVersion: '7', generation: 2, managedFields: [] });
+      Object.assign(c, { status: { phase: 'x' } });
+    });
+    const out = decorateChild(copied, owner) as KubeObject & { status?: unknown };
+    assert.equal(out.metadata?.uid, undefined);
+    assert.equal(out.metadata?.resourceVersion, undefined);
+    assert.equal(out.metadata?.generation, undefined);
+    assert.equal(out.metadata?.managedFields, undefined);
+    assert.equal(out.status, undefined);
+  });
+});
+
+describe('desiredHash', () => {
+  it('is 16 hex digits and ignores key order', () => {
+    const a = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { x: '1', y: '2' } };
+    const b = { data: { y: '2', x: '1' }, metadata: { name: 'c' }, kind: 'ConfigMap', apiVersion: 'v1' };
+    assert.match(desiredHash(a), /^[0-9a-f]{16}$/);
+    assert.equal(desiredHash(a), desiredHash(b));
+  });
+
+  it('changes when a field changes or is removed', () => {
+    const base = configMap('c', { x: '1', y: '2' });
+    assert.notEqual(desiredHash(base), desiredHash(configMap('c', { x: '1', y: '3' })));
+    assert.notEqual(desiredHash(base), desiredHash(configMap('c', { x: '1' })));
+  });
+
+  it('ignores what a live object adds, so copying one does not change it', () => {
+    const base = configMap('c');
+    const copied = edited(base, (c) => {
+      Object.assign(c.metadata!, {
+        uid: 'u',
+        resourceVersion: '9',
+        creationTimestamp: '2025-01-01T00:00:00Z',
+        labels: { [OPERATOR_LABEL]: OPERATOR },
+        annotations: { [DESIRED_HASH_ANNOTATION]: 'old' },
+      });
+      Object.assign(c, { status: { ready: true } });
+    });
+    assert.equal(desiredHash(copied), desiredHash(base));
+  });
+
+  it('drops undefined members as JSON does', () => {
+    const a = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { x: '1' } };
+    const b = { ...a, immutable: undefined };
+    assert.equal(desiredHash(a), desiredHash(b));
+  });
+});
+
+describe('isControlledBy', () => {
+  const withRefs = (refs: { uid: string; controller?: boolean }[]): KubeObject => ({
+    metadata: {
+      name: 'x',
+      ownerReferences: refs.map((r) => ({ apiVersion: 'v1', kind: 'K', name: 'n', ...r })),
+    },
+  });
+
+  it('is true for a controller reference with the parent’s UID', () => {
+    assert.equal(isControlledBy(withRefs([{ uid: 'p', controller: true }]), 'p'), true);
+  });
+  it('is false for a non-controller reference with the parent’s UID', () => {
+    assert.equal(isControlledBy(withRefs([{ uid: 'p' }, { uid: 'q', controller: true }]), 'p'), false);
+  });
+  it('is false for another parent’s controller reference, or none', () => {
+    assert.equal(isControlledBy(withRefs([{ uid: 'q', controller: true }]), 'p'), false);
+    assert.equal(isControlledBy({ metadata: { name: 'x' } }, 'p'), false);
+  });
+});
