@@ -1,0 +1,31 @@
+/**
+ * @packageDocumentation
+ * Operon's own list/watch machinery: shared informers that keep an indexed, managedFields-free
+ * cache of each resource type and scope in step with the API server, and never give up.
+ */
+export { Backoff, type BackoffOptions, type ResolvedBackoff, resolveBackoff } from './backoff.js';
+export { InformerRegistry, type InformerRegistryOptions } from './informer-registry.js';
+export { type InformerScope, informerKey, normalizeScope } from './informer-scope.js';
+export {
+  Reflector,
+  type ReflectorHealth,
+  type ReflectorListener,
+  type ReflectorOptions,
+  WatchError,
+} from './reflector.js';
+export {
+  type InformerHandler,
+  type InformerHealth,
+  SharedInformer,
+  type SharedInformerOptions,
+} from './shared-informer.js';
+export {
+  type IndexFunction,
+  OWNER_UID_INDEX,
+  ownerUidIndex,
+  type ReadonlyStore,
+  type ReplaceResult,
+  Store,
+  type StoreWriter,
+} from './store.js';
+export type { WatchEvent, WatchEventType } from './watch-events.js';

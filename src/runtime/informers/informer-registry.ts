@@ -1,0 +1,86 @@
+import { type Logger, silentLogger } from '../../observability/logger.js';
+import type { KubeObject } from '../../types/kube-object.js';
+import type { ResourceType } from '../../types/resource-type.js';
+import type { ApiClient } from '../api/api-client.js';
+import type { BackoffOptions } from './backoff.js';
+import { type InformerScope, informerKey } from './informer-scope.js';
+import { SharedInformer } from './shared-informer.js';
+
+/** Settings every informer of a registry gets. */
+export interface InformerRegistryOptions {
+  log?: Logger;
+  /** Objects per LIST page. Default 500. */
+  pageSize?: number;
+  /** A silent watch is re-opened after this long. Default 300 000 (5 min). */
+  stallTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  /** Range of the server-side watch timeout, in seconds. Default 300–600. */
+  watchTimeoutSeconds?: { min: number; max: number };
+}
+
+/**
+ * The process-wide set of shared informers: one per (resource type, namespace, selectors).
+ *
+ * @remarks
+ * This is what makes sharing real: N operators asking for Pods in one namespace get the same
+ * {@link SharedInformer}, so one watch is opened and each object is cached once. Scopes are
+ * compared after normalisation (selector terms sorted; namespace ignored for cluster-scoped types).
+ */
+export class InformerRegistry {
+  private readonly byKey = new Map<string, SharedInformer<KubeObject>>();
+  private readonly log: Logger;
+  private state: 'idle' | 'started' | 'stopped' = 'idle';
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly options: InformerRegistryOptions = {},
+  ) {
+    this.log = options.log ?? silentLogger();
+  }
+
+  /**
+   * Returns THE informer for this type and scope, creating it on first use. Once the registry is
+   * started, a new informer starts at once.
+   * @throws Error after {@link stop}.
+   */
+  informerFor<T extends KubeObject>(type: ResourceType<T>, scope: InformerScope = {}): SharedInformer<T> {
+    if (this.state === 'stopped') {
+      throw new Error(`The informer registry is stopped; cannot watch ${type.kind} any more.`);
+    }
+    const key = informerKey(type, scope);
+    let informer = this.byKey.get(key) as SharedInformer<T> | undefined;
+    if (!informer) {
+      informer = new SharedInformer<T>(this.api, type, scope, { ...this.options, log: this.log });
+      // The map holds informers of many object types; callers get theirs back typed by `type`.
+      this.byKey.set(key, informer as unknown as SharedInformer<KubeObject>);
+      if (this.state === 'started') informer.start();
+    }
+    return informer;
+  }
+
+  /** Every informer created so far. */
+  informers(): SharedInformer<KubeObject>[] {
+    return [...this.byKey.values()];
+  }
+
+  /** Starts every informer, and every one created from now on. Idempotent. */
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'started';
+    for (const informer of this.byKey.values()) informer.start();
+  }
+
+  /**
+   * Resolves once every informer that exists now has synced; rejects when `signal` aborts or the
+   * registry is stopped first. Waits for nothing to happen before {@link start}, so call that first.
+   */
+  async waitForSync(signal?: AbortSignal): Promise<void> {
+    await Promise.all(this.informers().map((i) => i.waitForSync(signal)));
+  }
+
+  /** Stops every informer (in parallel) and resolves when all have exited. Final. */
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    await Promise.all(this.informers().map((i) => i.stop()));
+  }
+}
