@@ -13,3 +13,4 @@ export {
 } from './control-plane.js';
 export { type ControlPlaneBinaries, controlPlaneBinaries } from './control-plane-binaries.js';
 export { installCrds, readManifests } from './install.js';
+export { buildRequest, runFinalize, runSync, type SyncInput, type TestParent } from './sync-harness.js';

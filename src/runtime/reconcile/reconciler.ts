@@ -205,16 +205,15 @@ export class Reconciler {
   private current(parent: ParentObject, desired: readonly KubeObject[]): KubeObject[] {
     const { cache, config } = this.deps;
     const seen = new Map<string, KubeObject>();
-    const add = (type: ChildRef['type'], obj: KubeObject | undefined) => {
-      if (obj?.metadata?.uid) seen.set(obj.metadata.uid, withType(obj, type));
+    const add = (obj: KubeObject | undefined) => {
+      if (obj?.metadata?.uid) seen.set(obj.metadata.uid, obj);
     };
     for (const ref of config.children)
-      for (const c of cache.childrenOf(ref.type, parent.metadata.uid)) add(ref.type, c);
+      for (const c of cache.childrenOf(ref.type, parent.metadata.uid)) add(c);
     for (const d of desired) {
       const ref = config.children.find((r) => r.type.apiVersion === d.apiVersion && r.type.kind === d.kind);
       if (ref && d.metadata?.name)
         add(
-          ref.type,
           cache.child(
             ref.type,
             ref.type.namespaced ? (d.metadata.namespace ?? parent.metadata.namespace) : undefined,
@@ -291,10 +290,6 @@ export class Reconciler {
       body: { metadata: { finalizers, resourceVersion: parent.metadata.resourceVersion } },
     });
   }
-}
-
-function withType(obj: KubeObject, type: ChildRef['type']): KubeObject {
-  return obj.apiVersion && obj.kind ? obj : { ...obj, apiVersion: type.apiVersion, kind: type.kind };
 }
 
 function messageOf(e: unknown): string {
