@@ -269,14 +269,22 @@ export class Reconciler {
         },
       });
     } catch (e) {
-      if (ApiError.isNotFound(e)) {
-        throw new OperonError(
-          'API_ERROR',
-          `Cannot write the status of ${type.kind} "${parent.metadata.name}": the API server has no status subresource for ${type.plural}.${type.group}. Add \`subresources: { status: {} }\` to the CRD (operon crd does).`,
-          { cause: e },
-        );
+      if (!ApiError.isNotFound(e)) throw e;
+      // 404 on /status: either the parent is gone (nothing to report), or its CRD has no status subresource.
+      try {
+        await this.deps.api.request({
+          method: 'GET',
+          path: resourcePath(type, { namespace: parent.metadata.namespace, name: parent.metadata.name }),
+        });
+      } catch (gone) {
+        if (ApiError.isNotFound(gone)) return;
+        throw gone;
       }
-      throw e;
+      throw new OperonError(
+        'API_ERROR',
+        `Cannot write the status of ${type.kind} "${parent.metadata.name}": the API server has no status subresource for ${type.plural}.${type.group}. Add \`subresources: { status: {} }\` to the CRD (operon crd does).`,
+        { cause: e },
+      );
     }
   }
 

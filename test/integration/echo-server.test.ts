@@ -1,0 +1,164 @@
+// The EchoServer example converges, follows edits per each child's strategy, and is cleaned up;
+// and `npm run demo`'s script runs start to end.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import { Container } from 'inversify';
+import { EchoImage, EchoServerOperator } from '../../examples/echo-server/echo-server.js';
+import { Operon, type OperonHost } from '../../src/index.js';
+import { ApiError } from '../../src/runtime/api/api-error.js';
+import { installCrds, readManifests } from '../../src/testkit/install.js';
+import { eventually, type TestCluster, useTestCluster } from '../support/cluster.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+describe('the EchoServer example', () => {
+  let c: TestCluster;
+  let host: OperonHost;
+  before(async () => {
+    c = await useTestCluster('echo');
+    await installCrds(c.kubeConfig, readManifests(join(root, 'examples', 'echo-server', 'crd.yaml')));
+    const container = new Container();
+    container.bind(EchoImage).toSelf();
+    container.bind(EchoServerOperator).toSelf();
+    host = await Operon.run(container, {
+      kubeConfig: c.kubeConfig,
+      namespaces: [c.namespace],
+      resyncIntervalMs: 0,
+    });
+  });
+  after(async () => {
+    await host.stop();
+    await c.cleanup();
+  });
+
+  const base = () => `/apis/example.com/v1alpha1/namespaces/${c.namespace}/echoservers`;
+  const pods = async () =>
+    (
+      await c.api.request<{ items: V1Pod[] }>({
+        method: 'GET',
+        path: `/api/v1/namespaces/${c.namespace}/pods`,
+        query: { labelSelector: 'example.com/echo-server=web' },
+      })
+    ).items;
+  const service = () =>
+    c.api.request<V1Service>({ method: 'GET', path: `/api/v1/namespaces/${c.namespace}/services/web` });
+  const status = async () =>
+    await c.api.request<{
+      metadata: { generation: number };
+      status?: { pods?: number; observedGeneration?: number; service?: string };
+    }>({ method: 'GET', path: `${base()}/web` });
+
+  it('converges: Pods and Service exist and the status counts them', async () => {
+    await c.api.request({
+      method: 'POST',
+      path: base(),
+      body: {
+        apiVersion: 'example.com/v1alpha1',
+        kind: 'EchoServer',
+        metadata: { name: 'web' },
+        spec: { message: 'one', replicas: 2 },
+      },
+    });
+    await eventually(async () => (await pods()).length === 2 && (await status()).status?.pods === 2, {
+      what: 'two Pods counted in the status',
+    });
+    const svc = await service();
+    assert.equal(svc.spec?.ports?.[0]?.targetPort, 5678);
+    assert.equal((await status()).status?.service, 'web');
+  });
+
+  it('follows an edit: Pods are recreated (recreate), the Service is updated in place (replace)', async () => {
+    const before = await pods();
+    const svcBefore = await service();
+    await c.api.request({
+      method: 'PATCH',
+      path: `${base()}/web`,
+      contentType: 'application/merge-patch+json',
+      body: { spec: { message: 'two', replicas: 3, port: 8080 } },
+    });
+    await eventually(
+      async () => {
+        const now = await pods();
+        const s = await status();
+        return (
+          now.length === 3 &&
+          now.every((p) => p.spec?.containers[0]?.args?.[0] === '-text=two') &&
+          s.status?.pods === 3 &&
+          s.status.observedGeneration === s.metadata.generation
+        );
+      },
+      { what: 'three Pods with the new message' },
+    );
+    const after = await pods();
+    for (const old of before) {
+      assert.ok(
+        !after.some((p) => p.metadata?.uid === old.metadata?.uid),
+        `Pod ${old.metadata?.name} should have been recreated`,
+      );
+    }
+    const svcAfter = await service();
+    assert.equal(
+      svcAfter.metadata?.uid,
+      svcBefore.metadata?.uid,
+      'the Service is replaced in place, not recreated',
+    );
+    assert.equal(svcAfter.spec?.ports?.[0]?.targetPort, 8080);
+    assert.equal(svcAfter.spec?.clusterIP, svcBefore.spec?.clusterIP);
+  });
+
+  it('is cleaned up on delete', async () => {
+    await c.api.request({ method: 'DELETE', path: `${base()}/web` });
+    await eventually(
+      async () => {
+        try {
+          await c.api.request({ method: 'GET', path: `${base()}/web` });
+          return false;
+        } catch (e) {
+          return ApiError.isNotFound(e) && (await pods()).length === 0;
+        }
+      },
+      { what: 'the EchoServer and its Pods to be gone' },
+    );
+  });
+
+  it('runs the demo script (`npm run demo`) from start to end', async () => {
+    const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [join(root, 'dist', 'examples', 'echo-server', 'demo.js'), '--once'],
+        {
+          env: {
+            ...process.env,
+            OPERON_KUBECONFIG: process.env.OPERON_TEST_KUBECONFIG,
+            DEMO_NAMESPACE: `${c.namespace}-demo`,
+          },
+        },
+      );
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
+      child.on('exit', (code) => resolve({ code, text }));
+    });
+    assert.equal(out.code, 0, out.text);
+    for (const line of [
+      'create Pod hello-0',
+      'recreate Pod hello-0',
+      'create Pod hello-2',
+      'finalized; removed finalizer',
+      'EchoServer and its Pods are gone',
+    ]) {
+      assert.ok(out.text.includes(line), `demo output should include "${line}":\n${out.text}`);
+    }
+    await c.api
+      .request({ method: 'DELETE', path: `/api/v1/namespaces/${c.namespace}-demo` })
+      .catch(() => undefined);
+  });
+});
