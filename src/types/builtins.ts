@@ -45,7 +45,11 @@ export const ReplicaSet = resourceType<V1ReplicaSet>({ group: 'apps', version: '
 export const Job = resourceType<V1Job>({ group: 'batch', version: 'v1', kind: 'Job' });
 export const CronJob = resourceType<V1CronJob>({ group: 'batch', version: 'v1', kind: 'CronJob' });
 
-export const Ingress = resourceType<V1Ingress>({ group: 'networking.k8s.io', version: 'v1', kind: 'Ingress' });
+export const Ingress = resourceType<V1Ingress>({
+  group: 'networking.k8s.io',
+  version: 'v1',
+  kind: 'Ingress',
+});
 export const NetworkPolicy = resourceType<V1NetworkPolicy>({
   group: 'networking.k8s.io',
   version: 'v1',

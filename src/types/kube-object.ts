@@ -14,7 +14,9 @@ export interface KubeObject {
 }
 
 /** A Kubernetes object that is known to carry a name (every object read from the API server does). */
-export type NamedObject<T extends KubeObject = KubeObject> = T & { metadata: V1ObjectMeta & { name: string } };
+export type NamedObject<T extends KubeObject = KubeObject> = T & {
+  metadata: V1ObjectMeta & { name: string };
+};
 
 /**
  * The key of an object in a cache and in a work queue: `namespace/name`, or `name` when cluster-scoped.

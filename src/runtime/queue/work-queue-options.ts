@@ -76,7 +76,12 @@ export function resolveWorkQueueOptions(options: WorkQueueOptions): ResolvedWork
       );
     }
   };
-  check(typeof resolved.name === 'string' && resolved.name !== '', 'name', 'the operator name', resolved.name);
+  check(
+    typeof resolved.name === 'string' && resolved.name !== '',
+    'name',
+    'the operator name',
+    resolved.name,
+  );
   const { concurrency, baseDelayMs, maxDelayMs, jitter, qps, burst } = resolved;
   check(Number.isInteger(concurrency) && concurrency >= 1, 'concurrency', 'a whole number ≥ 1', concurrency);
   check(Number.isFinite(baseDelayMs) && baseDelayMs > 0, 'baseDelayMs', 'a number of ms > 0', baseDelayMs);

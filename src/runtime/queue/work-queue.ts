@@ -37,7 +37,9 @@ export interface ShutdownResult {
   readonly drained: boolean;
 }
 
-type Outcome = { readonly ok: true; readonly result: ReconcileResult } | { readonly ok: false; readonly error: unknown };
+type Outcome =
+  | { readonly ok: true; readonly result: ReconcileResult }
+  | { readonly ok: false; readonly error: unknown };
 
 type State = 'created' | 'started' | 'stopped';
 
@@ -271,7 +273,10 @@ export class WorkQueue {
   }
 
   /** Calls an observer hook; a throwing hook is reported once as a process warning, never rethrown. */
-  private emit<K extends keyof QueueObserver>(hook: K, ...args: Parameters<NonNullable<QueueObserver[K]>>): void {
+  private emit<K extends keyof QueueObserver>(
+    hook: K,
+    ...args: Parameters<NonNullable<QueueObserver[K]>>
+  ): void {
     const observer = this.options.observer;
     const fn = observer?.[hook];
     if (fn === undefined) return;

@@ -18,7 +18,12 @@ describe('ExponentialBackoff', () => {
     });
 
     it('should keep jittered delays within [d * (1 - jitter), d]', () => {
-      const low = new ExponentialBackoff({ baseDelayMs: 8, maxDelayMs: 100, jitter: 0.5, random: () => 0.999999 });
+      const low = new ExponentialBackoff({
+        baseDelayMs: 8,
+        maxDelayMs: 100,
+        jitter: 0.5,
+        random: () => 0.999999,
+      });
       const high = new ExponentialBackoff({ baseDelayMs: 8, maxDelayMs: 100, jitter: 0.5, random: () => 0 });
       assert.deepEqual([high.next('a'), high.next('a')], [8, 16]);
       const [first, second] = [low.next('a'), low.next('a')];

@@ -28,7 +28,10 @@ describe('DelayedKeys', () => {
     it('should fire once, at the earlier time, when the earlier timer comes second', (t) => {
       t.mock.timers.enable({ apis: ['setTimeout'] });
       const fired: string[] = [];
-      const keys = new DelayedKeys((key) => fired.push(key), () => performance.now());
+      const keys = new DelayedKeys(
+        (key) => fired.push(key),
+        () => performance.now(),
+      );
       keys.schedule('a', 100);
       keys.schedule('a', 10);
       assert.equal(keys.size, 1);
@@ -44,7 +47,10 @@ describe('DelayedKeys', () => {
     it('should keep the earlier timer when the later comes second', (t) => {
       t.mock.timers.enable({ apis: ['setTimeout'] });
       const fired: string[] = [];
-      const keys = new DelayedKeys((key) => fired.push(key), () => performance.now());
+      const keys = new DelayedKeys(
+        (key) => fired.push(key),
+        () => performance.now(),
+      );
       keys.schedule('a', 10);
       keys.schedule('a', 100);
       t.mock.timers.tick(10);
@@ -56,7 +62,10 @@ describe('DelayedKeys', () => {
     it('should clamp delays beyond the 32-bit timer limit instead of firing at once', async () => {
       // Real timers on purpose: Node turns an overflowing delay into 1 ms, which mocks do not copy.
       const fired: string[] = [];
-      const keys = new DelayedKeys((key) => fired.push(key), () => performance.now());
+      const keys = new DelayedKeys(
+        (key) => fired.push(key),
+        () => performance.now(),
+      );
       keys.schedule('a', 2 ** 40);
       await sleep(10);
       assert.deepEqual(fired, []);
@@ -69,7 +78,10 @@ describe('DelayedKeys', () => {
     it('should stop timers from firing', (t) => {
       t.mock.timers.enable({ apis: ['setTimeout'] });
       const fired: string[] = [];
-      const keys = new DelayedKeys((key) => fired.push(key), () => performance.now());
+      const keys = new DelayedKeys(
+        (key) => fired.push(key),
+        () => performance.now(),
+      );
       keys.schedule('a', 10);
       keys.schedule('b', 10);
       keys.schedule('c', 10);

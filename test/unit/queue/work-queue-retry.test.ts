@@ -58,7 +58,7 @@ describe('WorkQueue retries', () => {
       handler.last('a').done.reject(new Error('again'));
       await flush();
       assert.equal(retries.at(-1)?.delayMs, 10, 'a success resets the backoff');
-      assert.equal((retries.at(-1)?.error as Error).message, 'again');
+      assert.equal((retries.at(-1)?.error as Error | undefined)?.message, 'again');
       await stop(queue, handler);
     });
 

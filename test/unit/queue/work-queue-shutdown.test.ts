@@ -80,7 +80,12 @@ describe('WorkQueue.shutdown', () => {
 
   it('should clear every timer, including its own, so the process can exit', async () => {
     const handler = new ScriptedHandler();
-    const queue = new WorkQueue(handler.handle, { name: 'test', concurrency: 1, baseDelayMs: 60_000, jitter: 0 });
+    const queue = new WorkQueue(handler.handle, {
+      name: 'test',
+      concurrency: 1,
+      baseDelayMs: 60_000,
+      jitter: 0,
+    });
     const baseline = timeouts();
     queue.start();
     queue.addAfter('later', 60_000);
