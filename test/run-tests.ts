@@ -23,11 +23,17 @@ function findTests(dir: string): string[] {
   return out.sort();
 }
 
-const unit = [...findTests(join(distRoot, 'test', 'unit')), ...findTests(join(distRoot, 'examples'))];
-const integration = unitOnly ? [] : findTests(join(distRoot, 'test', 'integration'));
-const nestDist = join(distRoot, '..', 'nest-adapter', 'dist');
-const nest = findTests(join(nestDist, 'test'));
-let files = [...unit, ...nest, ...integration];
+// The NestJS adapter is its own package, compiled into nest-adapter/dist by `npm run build`.
+const nestTests = join(distRoot, '..', 'nest-adapter', 'dist', 'test');
+const unit = [
+  ...findTests(join(distRoot, 'test', 'unit')),
+  ...findTests(join(distRoot, 'examples')),
+  ...findTests(join(nestTests, 'unit')),
+];
+const integration = unitOnly
+  ? []
+  : [...findTests(join(distRoot, 'test', 'integration')), ...findTests(join(nestTests, 'integration'))];
+let files = [...unit, ...integration];
 if (filters.length > 0) files = files.filter((f) => filters.some((flt) => f.includes(flt)));
 
 const controlPlane =

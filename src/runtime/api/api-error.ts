@@ -62,7 +62,7 @@ export class ApiError extends OperonError {
       const why = cause instanceof Error ? cause.message : String(cause);
       return `Cannot reach the Kubernetes API server for ${verb} ${path}: ${why}. Is the cluster running, and does the kubeconfig point at it?`;
     }
-    const msg = body?.message ?? `HTTP ${status}`;
+    const msg = body?.message?.trim() || `HTTP ${status}`;
     if (status === 403) {
       return `Forbidden: ${verb} ${path}: ${msg}. Grant this verb on this resource to the operator's ServiceAccount (see \`operon rbac\`).`;
     }
