@@ -167,7 +167,8 @@ export class WorkQueue {
    * @param timeoutMs - how long to wait for running handlers (default 30 s; `Infinity` waits for
    * ever). At the timeout their {@link ReconcileContext.signal} is aborted and the promise resolves
    * with `drained: false`; those runs may still be going.
-   * @returns `drained: true` once no handler is running. Safe to call more than once.
+   * @returns `drained: true` once no handler is running. Safe to call more than once; do not await
+   * it inside a handler, which would wait for itself until the timeout.
    */
   async shutdown(timeoutMs: number = WORK_QUEUE_DEFAULTS.shutdownTimeoutMs): Promise<ShutdownResult> {
     if (this.state !== 'stopped') {

@@ -66,11 +66,14 @@ describe('DelayedKeys', () => {
         (key) => fired.push(key),
         () => performance.now(),
       );
-      keys.schedule('a', 2 ** 40);
-      await sleep(10);
-      assert.deepEqual(fired, []);
-      assert.equal(keys.size, 1);
-      keys.clear();
+      try {
+        keys.schedule('a', 2 ** 40);
+        await sleep(10);
+        assert.deepEqual(fired, []);
+        assert.equal(keys.size, 1);
+      } finally {
+        keys.clear();
+      }
     });
   });
 

@@ -1,4 +1,10 @@
-import type { ReconcileContext, ReconcileResult, WorkQueue } from '../../../src/runtime/queue/index.js';
+import {
+  type ReconcileContext,
+  type ReconcileHandler,
+  type ReconcileResult,
+  WorkQueue,
+  type WorkQueueOptions,
+} from '../../../src/runtime/queue/index.js';
 
 export interface Deferred<T> {
   readonly promise: Promise<T>;
@@ -82,8 +88,26 @@ export class ScriptedHandler {
  * a shutdown timeout would never fire there, so they must not rely on it.
  */
 export async function stop(queue: WorkQueue, handler: ScriptedHandler): Promise<void> {
-  const result = queue.shutdown(60_000);
+  const result = queue.shutdown(1000);
   handler.settleAll();
   const { drained } = await result;
   if (!drained) throw new Error('queue did not drain');
+}
+
+const live = new Set<WorkQueue>();
+
+/** `new WorkQueue(...)`, remembered so {@link stopAllQueues} can clean up after a failed assertion. */
+export function createQueue(handler: ReconcileHandler, options: WorkQueueOptions): WorkQueue {
+  const queue = new WorkQueue(handler, options);
+  live.add(queue);
+  return queue;
+}
+
+/**
+ * For `afterEach`: stops every queue a test made, so a retry timer left by a failing test cannot
+ * keep the test process alive. Runs the test left hanging are not waited for.
+ */
+export function stopAllQueues(): void {
+  for (const queue of live) void queue.shutdown(0);
+  live.clear();
 }

@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { OperonError } from '../../../src/errors/index.js';
 import { ConfigError } from '../../../src/errors/operon-error.js';
-import { WorkQueue } from '../../../src/runtime/queue/index.js';
-import { flush, ScriptedHandler } from './support.js';
+import { createQueue, flush, ScriptedHandler, stopAllQueues } from './support.js';
+
+afterEach(stopAllQueues);
 
 describe('WorkQueue observer', () => {
   it('should report adds, depth, active, latency and work duration', async () => {
     let now = 1000;
     const events: string[] = [];
     const handler = new ScriptedHandler();
-    const queue = new WorkQueue(handler.handle, {
+    const queue = createQueue(handler.handle, {
       name: 'test',
       concurrency: 1,
       now: () => now,
@@ -55,7 +56,7 @@ describe('WorkQueue observer', () => {
     process.on('warning', onWarning);
     t.after(() => process.off('warning', onWarning));
     const handler = new ScriptedHandler();
-    const queue = new WorkQueue(handler.handle, {
+    const queue = createQueue(handler.handle, {
       name: 'test',
       concurrency: 2,
       observer: {
@@ -80,7 +81,7 @@ describe('WorkQueue options', () => {
   it('should reject every invalid option at once with a ConfigError', () => {
     assert.throws(
       () =>
-        new WorkQueue(() => undefined, {
+        createQueue(() => undefined, {
           name: 'echo',
           concurrency: 0,
           baseDelayMs: 10,
@@ -102,9 +103,10 @@ describe('WorkQueue options', () => {
     );
   });
 
-  it('should treat options set to undefined as unset', async () => {
+  it('should treat options set to undefined as unset', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const retries: number[] = [];
-    const queue = new WorkQueue(
+    const queue = createQueue(
       () => {
         throw new Error('x');
       },

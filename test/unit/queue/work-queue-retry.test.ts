@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { type QueueObserver, WorkQueue, type WorkQueueOptions } from '../../../src/runtime/queue/index.js';
-import { flush, ScriptedHandler, stop } from './support.js';
+import { createQueue, flush, ScriptedHandler, stop, stopAllQueues } from './support.js';
 
 interface Retry {
   readonly key: string;
@@ -15,7 +15,7 @@ function retryingQueue(
 ): { queue: WorkQueue; retries: Retry[] } {
   const retries: Retry[] = [];
   const observer: QueueObserver = { onRetry: (key, delayMs, error) => retries.push({ key, delayMs, error }) };
-  const queue = new WorkQueue(handler.handle, {
+  const queue = createQueue(handler.handle, {
     name: 'test',
     concurrency: 4,
     baseDelayMs: 10,
@@ -27,6 +27,8 @@ function retryingQueue(
   });
   return { queue, retries };
 }
+
+afterEach(stopAllQueues);
 
 describe('WorkQueue retries', () => {
   describe('when a handler rejects', () => {
@@ -72,7 +74,7 @@ describe('WorkQueue retries', () => {
       t.after(() => process.off('unhandledRejection', onUnhandled));
       let calls = 0;
       const retries: number[] = [];
-      const queue = new WorkQueue(
+      const queue = createQueue(
         (key) => {
           calls += 1;
           if (key === 'sync') throw new Error('sync throw');
@@ -227,6 +229,27 @@ describe('WorkQueue retries', () => {
       t.mock.timers.tick(1000);
       await flush();
       assert.equal(handler.runs.length, 1);
+      await stop(queue, handler);
+    });
+
+    it('should be ignored for a key already waiting to run, whose run decides what comes next', async (t) => {
+      t.mock.timers.enable({ apis: ['setTimeout'] });
+      const handler = new ScriptedHandler();
+      const { queue } = retryingQueue(handler);
+      queue.add('a');
+      queue.addAfter('a', 10);
+      assert.equal(queue.delayed, 0);
+      queue.start();
+      await flush();
+      queue.add('a'); // running: dirty, so its requeue request below is moot
+      handler.last('a').done.resolve({ requeueAfterMs: 10 });
+      await flush();
+      assert.equal(handler.runs.length, 2);
+      assert.equal(queue.delayed, 0);
+      handler.last('a').done.resolve();
+      t.mock.timers.tick(1000);
+      await flush();
+      assert.equal(handler.runs.length, 2);
       await stop(queue, handler);
     });
 

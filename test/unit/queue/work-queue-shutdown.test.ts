@@ -1,22 +1,23 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { WorkQueue } from '../../../src/runtime/queue/index.js';
-import { flush, ScriptedHandler, sleep } from './support.js';
+import { afterEach, describe, it } from 'node:test';
+import { createQueue, flush, ScriptedHandler, sleep, stopAllQueues } from './support.js';
 
 function timeouts(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
 
+afterEach(stopAllQueues);
+
 describe('WorkQueue.shutdown', () => {
   it('should wait for running handlers and report drained', async () => {
     const handler = new ScriptedHandler();
-    const queue = new WorkQueue(handler.handle, { name: 'test', concurrency: 2 });
+    const queue = createQueue(handler.handle, { name: 'test', concurrency: 2 });
     queue.start();
     queue.add('a');
     queue.add('b');
     await flush();
     let settled = false;
-    const result = queue.shutdown(10_000).then((r) => {
+    const result = queue.shutdown(1000).then((r) => {
       settled = true;
       return r;
     });
@@ -30,7 +31,7 @@ describe('WorkQueue.shutdown', () => {
 
   it('should time out honestly with drained false and abort the running handler', async () => {
     const handler = new ScriptedHandler();
-    const queue = new WorkQueue(handler.handle, { name: 'test', concurrency: 1 });
+    const queue = createQueue(handler.handle, { name: 'test', concurrency: 1 });
     queue.start();
     queue.add('stuck');
     await flush();
@@ -48,11 +49,11 @@ describe('WorkQueue.shutdown', () => {
 
   it('should not abort handlers that finish within the timeout', async () => {
     const handler = new ScriptedHandler();
-    const queue = new WorkQueue(handler.handle, { name: 'test', concurrency: 1 });
+    const queue = createQueue(handler.handle, { name: 'test', concurrency: 1 });
     queue.start();
     queue.add('a');
     await flush();
-    const result = queue.shutdown(10_000);
+    const result = queue.shutdown(1000);
     handler.last('a').done.resolve();
     assert.deepEqual(await result, { drained: true });
     assert.equal(handler.last('a').context.signal.aborted, false);
@@ -60,15 +61,18 @@ describe('WorkQueue.shutdown', () => {
 
   it('should drop waiting keys and run nothing after it, even keys added later', async () => {
     const handler = new ScriptedHandler();
-    const queue = new WorkQueue(handler.handle, { name: 'test', concurrency: 1 });
+    const queue = createQueue(handler.handle, { name: 'test', concurrency: 1 });
     queue.start();
     queue.add('a');
     queue.add('b');
     await flush();
-    const result = queue.shutdown(10_000);
+    const result = queue.shutdown(1000);
     assert.equal(queue.depth, 0);
     queue.add('c');
     queue.addAfter('d', 1);
+    queue.addAfter('e', 1000);
+    assert.equal(queue.depth, 0);
+    assert.equal(queue.delayed, 0, 'addAfter after shutdown sets no timer');
     queue.start();
     handler.last('a').done.resolve();
     assert.deepEqual(await result, { drained: true });
@@ -80,7 +84,7 @@ describe('WorkQueue.shutdown', () => {
 
   it('should clear every timer, including its own, so the process can exit', async () => {
     const handler = new ScriptedHandler();
-    const queue = new WorkQueue(handler.handle, {
+    const queue = createQueue(handler.handle, {
       name: 'test',
       concurrency: 1,
       baseDelayMs: 60_000,
@@ -96,7 +100,7 @@ describe('WorkQueue.shutdown', () => {
     await flush();
     assert.equal(queue.delayed, 2);
     assert.equal(timeouts(), baseline + 2);
-    const result = queue.shutdown(60_000);
+    const result = queue.shutdown(1000);
     assert.equal(timeouts(), baseline + 1, 'only the shutdown timeout is left');
     handler.last('running').done.resolve();
     assert.deepEqual(await result, { drained: true });
@@ -104,7 +108,7 @@ describe('WorkQueue.shutdown', () => {
   });
 
   it('should resolve drained at once when nothing runs, before or after start', async () => {
-    const idle = new WorkQueue(() => undefined, { name: 'test', concurrency: 1 });
+    const idle = createQueue(() => undefined, { name: 'test', concurrency: 1 });
     idle.add('never');
     assert.deepEqual(await idle.shutdown(), { drained: true });
     idle.start();
@@ -115,12 +119,12 @@ describe('WorkQueue.shutdown', () => {
 
   it('should answer a second call once the same runs finish', async () => {
     const handler = new ScriptedHandler();
-    const queue = new WorkQueue(handler.handle, { name: 'test', concurrency: 1 });
+    const queue = createQueue(handler.handle, { name: 'test', concurrency: 1 });
     queue.start();
     queue.add('a');
     await flush();
-    const first = queue.shutdown(10_000);
-    const second = queue.shutdown(10_000);
+    const first = queue.shutdown(1000);
+    const second = queue.shutdown(1000);
     handler.last('a').done.resolve();
     assert.deepEqual(await Promise.all([first, second]), [{ drained: true }, { drained: true }]);
   });

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { WorkQueue } from '../../../src/runtime/queue/index.js';
-import { flush, ScriptedHandler } from './support.js';
+import { createQueue, flush, ScriptedHandler, stopAllQueues } from './support.js';
 
 function queueWith(handler: ScriptedHandler, concurrency = 4): WorkQueue {
-  return new WorkQueue(handler.handle, { name: 'test', concurrency });
+  return createQueue(handler.handle, { name: 'test', concurrency });
 }
+
+afterEach(stopAllQueues);
 
 describe('WorkQueue', () => {
   describe('.add', () => {
@@ -72,7 +74,7 @@ describe('WorkQueue', () => {
     it('should run at most `concurrency` handlers, starting the next as one finishes', async () => {
       const handler = new ScriptedHandler();
       const active: number[] = [];
-      const queue = new WorkQueue(handler.handle, {
+      const queue = createQueue(handler.handle, {
         name: 'test',
         concurrency: 2,
         observer: { onActive: (n) => active.push(n) },
