@@ -5,8 +5,9 @@ import { Writable } from 'node:stream';
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { Container } from 'inversify';
 import { Operon } from 'operon';
+import { declarationsFromClasses, generateCrds } from 'operon/generate';
 import { ApiClient, ApiError } from 'operon/runtime';
-import { installCrds, readManifests, startControlPlane } from 'operon/testkit';
+import { installCrds, startControlPlane } from 'operon/testkit';
 import { pino } from 'pino';
 import { EchoImage, EchoServerOperator, type EchoServerStatus } from './echo-server.js';
 
@@ -42,8 +43,9 @@ process.once('SIGINT', () => void shutdown(0));
 process.once('SIGTERM', () => void shutdown(0));
 
 try {
-  const crds = readManifests(new URL('./crd.yaml', import.meta.url).pathname.replace('/dist/', '/'));
-  say('Installing the EchoServer CRD');
+  // The CRD is generated from the operator's declaration, exactly as `operon crd` prints it.
+  const crds = generateCrds(declarationsFromClasses([EchoServerOperator]));
+  say('Installing the EchoServer CRD (generated from EchoServerSpec)');
   await installCrds(cp.kubeConfig, crds);
   await api
     .request({

@@ -1,17 +1,35 @@
+import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
-import { OperonError } from '../errors/operon-error.js';
+import { describeFailure, EXIT } from './cli-errors.js';
 import { clusterCommand } from './cluster-command.js';
+import { crdCommand, manifestsCommand, rbacCommand } from './generate-commands.js';
+import { runCommand } from './run-command.js';
 
+// Exit codes: 0 ok, 1 a runtime failure (module fails to load, no operator, ConfigError, API error),
+// 2 a usage error (unknown command or option, missing argument, entry file not found).
 const program = new Command('operon')
   .description('Operon: Kubernetes operators in TypeScript')
   .showHelpAfterError()
   .exitOverride()
-  .addCommand(clusterCommand());
+  .addCommand(crdCommand())
+  .addCommand(rbacCommand())
+  .addCommand(manifestsCommand())
+  .addCommand(runCommand())
+  .addCommand(clusterCommand())
+  .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 usage error.');
+
+// Subcommands inherit neither exitOverride nor the help-after-error setting on their own.
+for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError();
 
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof CommanderError) process.exit(e.exitCode);
-  process.stderr.write(`operon: ${OperonError.is(e) || e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  if (e instanceof CommanderError) {
+    // Commander has printed its message; only an explicit help or --version is a success.
+    process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    const { code, message } = describeFailure(e);
+    process.stderr.write(`operon: ${message}\n`);
+    process.exitCode = code;
+  }
 }

@@ -6,6 +6,7 @@ import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KubeConfig, type V1PolicyRule } from '@kubernetes/client-node';
+import { OperonError } from '../errors/operon-error.js';
 import { ApiClient } from '../runtime/api/api-client.js';
 import { ApiError } from '../runtime/api/api-error.js';
 import { controlPlaneBinaries } from './control-plane-binaries.js';
@@ -56,6 +57,29 @@ export interface ControlPlane {
   serviceAccountKubeConfig(access: ServiceAccountAccess): Promise<KubeConfig>;
   /** Ends every process (SIGTERM, then SIGKILL after 10 s) and removes the working folder. */
   stop(): Promise<void>;
+  /**
+   * Stops kube-apiserver only (SIGTERM, then SIGKILL after 10 s), leaving etcd and the controller
+   * manager running: clients see connection errors until {@link ControlPlane.startApiServer}.
+   * For tests of what an operator does while the API server is away.
+   *
+   * @throws OperonError (`CONTROL_PLANE`) on an existing cluster from the environment.
+   */
+  stopApiServer(): Promise<void>;
+  /**
+   * Starts kube-apiserver again on the same port, with the same flags and certificates (so the
+   * kubeconfigs stay valid), and waits until it is ready. Does nothing if it is running.
+   *
+   * @throws OperonError (`CONTROL_PLANE`) on an existing cluster, or when it does not become ready.
+   */
+  startApiServer(): Promise<void>;
+  /** {@link ControlPlane.stopApiServer}, then {@link ControlPlane.startApiServer}. */
+  restartApiServer(): Promise<void>;
+}
+
+/** Stops and starts one process of a local control plane (for {@link ControlPlane.stopApiServer}). */
+interface ApiServerControl {
+  stop(): Promise<void>;
+  start(): Promise<void>;
 }
 
 /** What `cluster up` leaves behind so that `cluster down` (another process) can stop it. */
@@ -110,6 +134,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   );
   const timeouts = { etcd: 30_000, apiserver: 120_000, controllerManager: 60_000, ...options.timeouts };
   const procs: ManagedProcess[] = [];
+  let apiServerControl: ApiServerControl | undefined;
   const stopAll = async () => {
     await stopProcesses([...procs].reverse());
   };
@@ -144,37 +169,63 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await waitReady(etcd, () => probe(`http://127.0.0.1:${etcdPort}/health`), timeouts.etcd);
 
     log(`starting kube-apiserver on https://127.0.0.1:${apiPort}`);
-    const apiserver = startProcess(
-      'kube-apiserver',
-      bins.kubeApiserver,
-      [
-        `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${apiPort}`,
-        '--advertise-address=127.0.0.1',
-        `--tls-cert-file=${join(pki, 'apiserver.crt')}`,
-        `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
-        `--cert-dir=${join(dir, 'apiserver-certs')}`,
-        `--client-ca-file=${join(pki, 'ca.crt')}`,
-        `--token-auth-file=${join(dir, 'tokens.csv')}`,
-        '--authorization-mode=RBAC',
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-account-key-file=${join(pki, 'sa.pub')}`,
-        `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
-        '--service-cluster-ip-range=10.0.0.0/24',
-        '--allow-privileged=true',
-        '--disable-admission-plugins=ServiceAccount',
-        '--endpoint-reconciler-type=none',
-        '--enable-priority-and-fairness=false',
-        '--profiling=false',
-        '--v=1',
-      ],
-      join(dir, 'kube-apiserver.log'),
-      options.detached,
-    );
-    procs.push(apiserver);
+    const apiserverArgs = [
+      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${apiPort}`,
+      '--advertise-address=127.0.0.1',
+      `--tls-cert-file=${join(pki, 'apiserver.crt')}`,
+      `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
+      `--cert-dir=${join(dir, 'apiserver-certs')}`,
+      `--client-ca-file=${join(pki, 'ca.crt')}`,
+      `--token-auth-file=${join(dir, 'tokens.csv')}`,
+      '--authorization-mode=RBAC',
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${join(pki, 'sa.pub')}`,
+      `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
+      '--service-cluster-ip-range=10.0.0.0/24',
+      '--allow-privileged=true',
+      '--disable-admission-plugins=ServiceAccount',
+      '--endpoint-reconciler-type=none',
+      '--enable-priority-and-fairness=false',
+      '--profiling=false',
+      '--v=1',
+    ];
     const ca = readFileSync(join(pki, 'ca.crt'));
-    await waitReady(apiserver, () => probe(`https://127.0.0.1:${apiPort}/readyz`, ca), timeouts.apiserver);
+    const launchApiServer = async (): Promise<ManagedProcess> => {
+      const p = startProcess(
+        'kube-apiserver',
+        bins.kubeApiserver,
+        apiserverArgs,
+        join(dir, 'kube-apiserver.log'),
+        options.detached,
+      );
+      procs.push(p);
+      await waitReady(p, () => probe(`https://127.0.0.1:${apiPort}/readyz`, ca), timeouts.apiserver);
+      return p;
+    };
+    let apiserver: ManagedProcess | undefined = await launchApiServer();
+    apiServerControl = {
+      stop: async () => {
+        const p = apiserver;
+        if (!p) return;
+        apiserver = undefined;
+        await stopProcesses([p]);
+        procs.splice(procs.indexOf(p), 1);
+      },
+      start: async () => {
+        if (apiserver) return;
+        apiserver = await launchApiServer();
+        // `cluster down` reads the pids from the state file: keep it current.
+        if (options.detached) {
+          const state: StateFile = {
+            pids: procs.map((p) => ({ name: p.name, pid: p.child.pid ?? 0 })),
+            kubeconfig: join(dir, 'admin.kubeconfig'),
+          };
+          writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2));
+        }
+      },
+    };
 
     const server = `https://127.0.0.1:${apiPort}`;
     const caFile = join(pki, 'ca.crt');
@@ -220,11 +271,18 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2));
     }
     log(`control plane ready: KUBECONFIG=${kubeconfigPath}`);
-    return makeHandle(kc, kubeconfigPath, false, dir, async () => {
-      process.off('exit', onExit);
-      await stopAll();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    return makeHandle(
+      kc,
+      kubeconfigPath,
+      false,
+      dir,
+      async () => {
+        process.off('exit', onExit);
+        await stopAll();
+        rmSync(dir, { recursive: true, force: true });
+      },
+      apiServerControl,
+    );
   } catch (e) {
     process.off('exit', onExit);
     await stopAll();
@@ -264,8 +322,16 @@ function makeHandle(
   external: boolean,
   dir: string | undefined,
   stop: () => Promise<void>,
+  apiServer?: ApiServerControl,
 ): ControlPlane {
   let stopped: Promise<void> | undefined;
+  const control = (): ApiServerControl => {
+    if (apiServer) return apiServer;
+    throw new OperonError(
+      'CONTROL_PLANE',
+      'This control plane is an existing cluster from the environment, so its API server cannot be stopped or started from here. Use startControlPlane({ useExistingCluster: false }) for such a test.',
+    );
+  };
   return {
     kubeConfig,
     kubeconfigPath,
@@ -275,6 +341,12 @@ function makeHandle(
     stop: () => {
       stopped ??= stop();
       return stopped;
+    },
+    stopApiServer: () => control().stop(),
+    startApiServer: () => control().start(),
+    restartApiServer: async () => {
+      await control().stop();
+      await control().start();
     },
   };
 }

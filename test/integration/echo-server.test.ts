@@ -10,7 +10,7 @@ import { Container } from 'inversify';
 import { EchoImage, EchoServerOperator } from '../../examples/echo-server/echo-server.js';
 import { Operon, type OperonHost } from '../../src/index.js';
 import { ApiError } from '../../src/runtime/api/api-error.js';
-import { installCrds, readManifests } from '../../src/testkit/install.js';
+import { installOperatorCrds } from '../../src/testkit/install.js';
 import { eventually, type TestCluster, useTestCluster } from '../support/cluster.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -20,7 +20,7 @@ describe('the EchoServer example', () => {
   let host: OperonHost;
   before(async () => {
     c = await useTestCluster('echo');
-    await installCrds(c.kubeConfig, readManifests(join(root, 'examples', 'echo-server', 'crd.yaml')));
+    await installOperatorCrds(c.kubeConfig, [EchoServerOperator]);
     const container = new Container();
     container.bind(EchoImage).toSelf();
     container.bind(EchoServerOperator).toSelf();

@@ -1,0 +1,165 @@
+import {
+  type CustomResourceType,
+  isCustomResourceType,
+  type PrinterColumn,
+} from '../types/custom-resource.js';
+import type { KubeObject } from '../types/kube-object.js';
+import { classSchema } from './class-schema.js';
+import { freeObject, type JsonSchema } from './json-schema.js';
+import type { OperatorDeclaration } from './operator-declaration.js';
+import { statusSchema } from './status-schema.js';
+
+/** One served version of a {@link CustomResourceDefinition}. */
+export interface CrdVersion {
+  name: string;
+  served: boolean;
+  storage: boolean;
+  schema: { openAPIV3Schema: JsonSchema };
+  subresources: { status: Record<string, never> };
+  additionalPrinterColumns?: {
+    name: string;
+    type: PrinterColumn['type'];
+    jsonPath: string;
+    description?: string;
+    priority?: number;
+  }[];
+}
+
+/** An apiextensions.k8s.io/v1 CustomResourceDefinition, as {@link generateCrds} builds it. */
+export interface CustomResourceDefinition extends KubeObject {
+  apiVersion: 'apiextensions.k8s.io/v1';
+  kind: 'CustomResourceDefinition';
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: {
+    group: string;
+    scope: 'Namespaced' | 'Cluster';
+    names: {
+      plural: string;
+      singular: string;
+      kind: string;
+      listKind: string;
+      shortNames?: string[];
+      categories?: string[];
+    };
+    versions: CrdVersion[];
+  };
+}
+
+/** Options of {@link generateCrds}. */
+export interface CrdOptions {
+  /** Receives a line for every part of the spec or status classes the schema could not express. */
+  notes?: string[];
+}
+
+/**
+ * Builds the CustomResourceDefinition of every operator's parent, from its type and its spec and
+ * status classes.
+ *
+ * @remarks
+ * Only parents described with `customResource()` (or inline in `@Operator`) get a CRD: a parent
+ * given as a plain `resourceType()` is taken to be defined elsewhere (a built-in or a third-party
+ * CRD). Each CRD has a structural schema (see {@link classSchema}; without a spec class the spec
+ * keeps any field), the status subresource, the scope, names (plural, singular, kind, listKind,
+ * short names, categories) and the printer columns, plus an `Age` column when there are printer
+ * columns, since declaring any hides the default one. Operators whose parents are versions of one
+ * kind share one CRD; the first version listed is the storage version.
+ *
+ * @example
+ * ```ts
+ * const [crd] = generateCrds(declarationsFromClasses([EchoServerOperator]));
+ * crd.metadata.name; // 'echoservers.example.com'
+ * ```
+ */
+export function generateCrds(
+  operators: readonly OperatorDeclaration[],
+  options: CrdOptions = {},
+): CustomResourceDefinition[] {
+  const byName = new Map<string, CustomResourceDefinition>();
+  for (const op of operators) {
+    const type = op.parent.type;
+    if (!isCustomResourceType(type)) continue;
+    const crd = byName.get(crdName(type)) ?? emptyCrd(type);
+    byName.set(crdName(type), crd);
+    if (crd.spec.versions.some((v) => v.name === type.version)) continue;
+    crd.spec.versions.push(crdVersion(type, op, crd.spec.versions.length === 0, options.notes));
+  }
+  return [...byName.values()];
+}
+
+/**
+ * `<plural>.<group>`, the name the API server requires for a CRD.
+ *
+ * @remarks
+ * The API server rejects a CRD under any other name.
+ *
+ * @example
+ * ```ts
+ * crdName(EchoServerResource); // 'echoservers.example.com'
+ * ```
+ */
+export function crdName(type: Pick<CustomResourceType, 'plural' | 'group'>): string {
+  return `${type.plural}.${type.group}`;
+}
+
+function emptyCrd(type: CustomResourceType): CustomResourceDefinition {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: crdName(type), labels: { 'app.kubernetes.io/managed-by': 'operon' } },
+    spec: {
+      group: type.group,
+      scope: type.namespaced ? 'Namespaced' : 'Cluster',
+      names: {
+        plural: type.plural,
+        singular: type.kind.toLowerCase(),
+        kind: type.kind,
+        listKind: `${type.kind}List`,
+        ...(type.shortNames.length ? { shortNames: [...type.shortNames] } : {}),
+        ...(type.categories.length ? { categories: [...type.categories] } : {}),
+      },
+      versions: [],
+    },
+  };
+}
+
+function crdVersion(
+  type: CustomResourceType,
+  op: OperatorDeclaration,
+  storage: boolean,
+  notes: string[] | undefined,
+): CrdVersion {
+  // The operator's own classes win over those the type carries (as at run time).
+  const specClass = op.parent.spec ?? type.spec;
+  const spec = specClass ? classSchema(specClass, { notes }) : freeObject();
+  const status = statusSchema(op.parent.status ?? type.status, notes);
+  const root: JsonSchema = {
+    type: 'object',
+    ...(spec.required?.length ? { required: ['spec'] } : {}),
+    properties: { spec, status },
+  };
+  const columns = printerColumns(type.printerColumns);
+  return {
+    name: type.version,
+    served: true,
+    storage,
+    schema: { openAPIV3Schema: root },
+    subresources: { status: {} },
+    ...(columns.length ? { additionalPrinterColumns: columns } : {}),
+  };
+}
+
+function printerColumns(
+  columns: readonly PrinterColumn[],
+): NonNullable<CrdVersion['additionalPrinterColumns']> {
+  if (columns.length === 0) return [];
+  const out = columns.map((c) => ({
+    name: c.name,
+    type: c.type,
+    jsonPath: c.jsonPath,
+    ...(c.description ? { description: c.description } : {}),
+    ...(c.priority !== undefined ? { priority: c.priority } : {}),
+  }));
+  const hasAge = columns.some((c) => c.jsonPath === '.metadata.creationTimestamp' || c.name === 'Age');
+  if (!hasAge) out.push({ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' });
+  return out;
+}

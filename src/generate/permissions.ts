@@ -1,0 +1,149 @@
+import type { ResourceType } from '../types/resource-type.js';
+import type { UpdateStrategy } from '../types/update-strategy.js';
+import type { OperatorDeclaration } from './operator-declaration.js';
+
+/** An RBAC verb Operon uses. */
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+
+/**
+ * Where a permission must hold: in the namespaces the operator watches, cluster-wide (for
+ * cluster-scoped types), or in the operator's own namespace (its leader-election Lease).
+ */
+export type PermissionScope = 'watched' | 'cluster' | 'own';
+
+/**
+ * One resource (or subresource) and the verbs Operon sends to it, with the reason for each verb.
+ *
+ * @remarks
+ * `resource` is the RBAC resource name: the plural, or `plural/subresource`.
+ *
+ * @example
+ * ```ts
+ * const p: Permission = { group: '', resource: 'pods', scope: 'watched', verbs: ['create', 'delete'], why: [] };
+ * ```
+ */
+export interface Permission {
+  readonly group: string;
+  readonly resource: string;
+  readonly scope: PermissionScope;
+  readonly verbs: readonly Verb[];
+  /** Why each verb is needed, for `operon rbac --explain` and messages. */
+  readonly why: readonly string[];
+}
+
+/** Options of {@link requiredPermissions}. */
+export interface PermissionOptions {
+  /** Add the Lease permissions of leader election (coordination.k8s.io, own namespace). Default false. */
+  leaderElection?: boolean;
+}
+
+/**
+ * Verbs each update strategy needs on its child type, on top of list and watch (the informer).
+ *
+ * @remarks
+ * Checked against what the writer sends, and verified on a real API server:
+ * - every strategy: `get` (the existing object is read when a create finds the name taken, and before
+ *   an `apply` create), `create`, `delete` (children that `sync` stops returning are deleted);
+ * - `apply`: `patch` (server-side apply). A server-side apply that creates the object also needs
+ *   `create`: the API server checks it when the object does not exist yet;
+ * - `replace`: `update` (PUT);
+ * - `recreate` and `on-delete`: nothing more (delete + create, or create only).
+ */
+export const STRATEGY_VERBS: Readonly<Record<UpdateStrategy, readonly Verb[]>> = {
+  apply: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+  replace: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+  recreate: ['get', 'list', 'watch', 'create', 'delete'],
+  'on-delete': ['get', 'list', 'watch', 'create', 'delete'],
+};
+
+const VERB_ORDER: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+
+/**
+ * Lists every permission a set of operators needs, each resource once, least privilege.
+ *
+ * @remarks
+ * Per operator:
+ * - parent: `get`, `list`, `watch`; `patch` only with a finalize step (the finalizer is added and
+ *   removed with a merge patch);
+ * - `<plural>/status`: `patch` (the status is written by server-side apply on the subresource);
+ * - `<plural>/finalizers`: `update`: children carry an owner reference with `blockOwnerDeletion`,
+ *   which the OwnerReferencesPermissionEnforcement admission plugin allows only to who may update
+ *   the parent's finalizers;
+ * - each child type: {@link STRATEGY_VERBS} of its strategy (merged when operators share a type);
+ * - `events` (core): `create`, and `patch` to count repeats;
+ * - with leader election, `leases` (coordination.k8s.io) `get`, `create`, `update` in the
+ *   operator's own namespace.
+ *
+ * @example
+ * ```ts
+ * requiredPermissions(declarationsFromClasses([EchoServerOperator]))
+ *   .map((p) => `${p.resource}: ${p.verbs.join(',')}`);
+ * // ['echoservers: get,list,watch,patch', 'echoservers/status: patch', 'echoservers/finalizers: update',
+ * //  'pods: get,list,watch,create,delete', 'services: get,list,watch,create,update,delete', 'events: create,patch']
+ * ```
+ */
+export function requiredPermissions(
+  operators: readonly OperatorDeclaration[],
+  options: PermissionOptions = {},
+): Permission[] {
+  const acc = new PermissionSet();
+  for (const op of operators) {
+    const parent = op.parent.type;
+    const who = `operator ${op.name}`;
+    acc.add(parent, '', ['get', 'list', 'watch'], `${who} watches its parents`);
+    if (op.finalize !== undefined) acc.add(parent, '', ['patch'], `${who} adds and removes its finalizer`);
+    acc.add(parent, 'status', ['patch'], `${who} writes the parent's status`);
+    acc.add(parent, 'finalizers', ['update'], `${who} sets blockOwnerDeletion on its children`);
+    for (const child of op.children) {
+      acc.add(
+        child.type,
+        '',
+        STRATEGY_VERBS[child.strategy],
+        `${who} owns ${child.type.kind} (${child.strategy})`,
+      );
+    }
+    // Events go to the parent's namespace, or to `default` for a cluster-scoped parent.
+    acc.addRaw(
+      '',
+      'events',
+      parent.namespaced ? 'watched' : 'cluster',
+      ['create', 'patch'],
+      `${who} records Events`,
+    );
+  }
+  if (options.leaderElection) {
+    acc.addRaw('coordination.k8s.io', 'leases', 'own', ['get', 'create', 'update'], 'leader election');
+  }
+  return acc.list();
+}
+
+class PermissionSet {
+  private readonly byKey = new Map<
+    string,
+    { p: Omit<Permission, 'verbs' | 'why'>; verbs: Set<Verb>; why: Set<string> }
+  >();
+
+  add(type: ResourceType, subresource: string, verbs: readonly Verb[], why: string): void {
+    const resource = subresource ? `${type.plural}/${subresource}` : type.plural;
+    this.addRaw(type.group, resource, type.namespaced ? 'watched' : 'cluster', verbs, why);
+  }
+
+  addRaw(group: string, resource: string, scope: PermissionScope, verbs: readonly Verb[], why: string): void {
+    const key = `${scope}|${group}|${resource}`;
+    let entry = this.byKey.get(key);
+    if (!entry) {
+      entry = { p: { group, resource, scope }, verbs: new Set(), why: new Set() };
+      this.byKey.set(key, entry);
+    }
+    for (const v of verbs) entry.verbs.add(v);
+    entry.why.add(why);
+  }
+
+  list(): Permission[] {
+    return [...this.byKey.values()].map(({ p, verbs, why }) => ({
+      ...p,
+      verbs: VERB_ORDER.filter((v) => verbs.has(v)),
+      why: [...why],
+    }));
+  }
+}

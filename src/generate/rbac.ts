@@ -1,0 +1,116 @@
+import type { V1PolicyRule } from '@kubernetes/client-node';
+import type { KubeObject } from '../types/kube-object.js';
+import type { OperatorDeclaration } from './operator-declaration.js';
+import { type Permission, type PermissionOptions, requiredPermissions, type Verb } from './permissions.js';
+
+/** Options of {@link generateRbac}. */
+export interface RbacOptions extends PermissionOptions {
+  /** Name of the ServiceAccount, and of the roles and bindings. */
+  name: string;
+  /** Namespace of the ServiceAccount (where the operator runs). */
+  namespace: string;
+  /**
+   * Namespaces the operator watches. When set, namespaced permissions are granted by a Role in each
+   * of them instead of one ClusterRole; permissions on cluster-scoped types still need a ClusterRole.
+   */
+  watchNamespaces?: readonly string[];
+  /** Include the ServiceAccount itself. Default true. */
+  serviceAccount?: boolean;
+}
+
+const RBAC = 'rbac.authorization.k8s.io';
+const RBAC_V1 = `${RBAC}/v1`;
+
+/**
+ * Builds the least-privilege RBAC objects that let a set of operators run: a ServiceAccount, and a
+ * ClusterRole with its binding (or, with `watchNamespaces`, a Role and RoleBinding per namespace).
+ *
+ * @remarks
+ * The rules are {@link requiredPermissions}, merged with {@link toPolicyRules}. With leader election,
+ * the Lease rule goes to a Role `<name>-leader-election` in the operator's own namespace. Objects are
+ * in apply order: ServiceAccount, roles, bindings.
+ *
+ * @example
+ * ```ts
+ * const objects = generateRbac(declarationsFromClasses([EchoServerOperator]), {
+ *   name: 'echo-server', namespace: 'operators',
+ * });
+ * objects.map((o) => o.kind); // ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding']
+ * ```
+ */
+export function generateRbac(operators: readonly OperatorDeclaration[], options: RbacOptions): KubeObject[] {
+  const permissions = requiredPermissions(operators, options);
+  const watched = permissions.filter((p) => p.scope === 'watched');
+  const cluster = permissions.filter((p) => p.scope === 'cluster');
+  const own = permissions.filter((p) => p.scope === 'own');
+  const subject = { kind: 'ServiceAccount', name: options.name, namespace: options.namespace };
+  const labels = { 'app.kubernetes.io/name': options.name, 'app.kubernetes.io/managed-by': 'operon' };
+  const roles: KubeObject[] = [];
+  const bindings: KubeObject[] = [];
+  const grant = (
+    kind: 'Role' | 'ClusterRole',
+    name: string,
+    namespace: string | undefined,
+    rules: V1PolicyRule[],
+  ) => {
+    const metadata = () => ({ name, ...(namespace ? { namespace } : {}), labels: { ...labels } });
+    roles.push({ apiVersion: RBAC_V1, kind, metadata: metadata(), rules } as KubeObject);
+    bindings.push({
+      apiVersion: RBAC_V1,
+      kind: `${kind}Binding`,
+      metadata: metadata(),
+      roleRef: { apiGroup: RBAC, kind, name },
+      subjects: [{ ...subject }],
+    } as KubeObject);
+  };
+
+  const namespaces = options.watchNamespaces?.length ? [...new Set(options.watchNamespaces)] : undefined;
+  if (namespaces) {
+    for (const ns of namespaces) if (watched.length) grant('Role', options.name, ns, toPolicyRules(watched));
+    if (cluster.length) grant('ClusterRole', options.name, undefined, toPolicyRules(cluster));
+  } else if (watched.length || cluster.length) {
+    grant('ClusterRole', options.name, undefined, toPolicyRules([...watched, ...cluster]));
+  }
+  if (own.length) grant('Role', `${options.name}-leader-election`, options.namespace, toPolicyRules(own));
+
+  const account: KubeObject[] =
+    options.serviceAccount === false
+      ? []
+      : [
+          {
+            apiVersion: 'v1',
+            kind: 'ServiceAccount',
+            metadata: { name: options.name, namespace: options.namespace, labels: { ...labels } },
+          },
+        ];
+  return [...account, ...roles, ...bindings];
+}
+
+/**
+ * Merges permissions into as few RBAC rules as possible: one rule per API group and verb set,
+ * listing every resource with exactly those verbs.
+ *
+ * @remarks
+ * Never widens a grant: two resources share a rule only when they need the same verbs. Rules and
+ * their lists are sorted, so the output is stable.
+ *
+ * @example
+ * ```ts
+ * toPolicyRules(requiredPermissions(configs));
+ * // [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] }, ...]
+ * ```
+ */
+export function toPolicyRules(permissions: readonly Permission[]): V1PolicyRule[] {
+  const byKey = new Map<string, { group: string; verbs: readonly Verb[]; resources: Set<string> }>();
+  for (const p of permissions) {
+    const key = `${p.group}|${p.verbs.join(',')}`;
+    const entry = byKey.get(key) ?? { group: p.group, verbs: p.verbs, resources: new Set<string>() };
+    entry.resources.add(p.resource);
+    byKey.set(key, entry);
+  }
+  return [...byKey.values()]
+    .map((e) => ({ apiGroups: [e.group], resources: [...e.resources].sort(), verbs: [...e.verbs] }))
+    .sort((a, b) =>
+      `${a.apiGroups[0]}|${a.resources[0]}`.localeCompare(`${b.apiGroups[0]}|${b.resources[0]}`),
+    );
+}

@@ -1,0 +1,150 @@
+// The `operon` command as a user runs it: a child process, its output and its exit code.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..', '..');
+const bin = join(root, 'bin', 'operon.js');
+const entry = (name: string) => join(here, 'entries', `${name}.js`);
+
+function operon(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const kinds = (yaml: string) => parseAllDocuments(yaml).map((d) => (d.toJSON() as { kind: string }).kind);
+const names = (yaml: string) =>
+  parseAllDocuments(yaml).map((d) => (d.toJSON() as { metadata: { name: string } }).metadata.name);
+
+describe('operon CLI', () => {
+  it('prints help with exit 0, listing the commands', () => {
+    const r = operon('--help');
+    assert.equal(r.code, 0);
+    for (const cmd of ['crd', 'rbac', 'manifests', 'run', 'cluster'])
+      assert.match(r.stdout, new RegExp(`\\n  ${cmd} `));
+    const sub = operon('manifests', '--help');
+    assert.equal(sub.code, 0);
+    assert.match(sub.stdout, /--image <image>/);
+    assert.match(sub.stdout, /createContainer/);
+  });
+
+  it('exits 2 on usage errors: no command, unknown command or option, missing argument or option', () => {
+    assert.equal(operon().code, 2);
+    assert.equal(operon('frobnicate').code, 2);
+    assert.equal(operon('crd', '--bogus', entry('registry')).code, 2);
+    const missingArg = operon('crd');
+    assert.equal(missingArg.code, 2);
+    assert.match(missingArg.stderr, /missing required argument 'entry'/);
+    const missingImage = operon('manifests', entry('registry'), '--namespace', 'ops');
+    assert.equal(missingImage.code, 2);
+    assert.match(missingImage.stderr, /--image <image>' not specified/);
+  });
+
+  it('exits 2 with a clear message when the entry module does not exist, or is TypeScript', () => {
+    const missing = operon('crd', 'no/such/module.js');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /Cannot find the entry module no\/such\/module\.js/);
+    const ts = operon('crd', join(root, 'examples', 'echo-server', 'echo-server.ts'));
+    assert.equal(ts.code, 2);
+    assert.match(ts.stderr, /is TypeScript.*Compile it/);
+  });
+
+  it('exits 2 on an invalid name or namespace', () => {
+    const r = operon('rbac', entry('registry'), '--namespace', 'Bad_NS');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--namespace "Bad_NS" is not a valid name/);
+  });
+
+  it('exits 1 when the module fails to import, naming the module and the error', () => {
+    const r = operon('crd', entry('throws'));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Loading .*throws\.js failed: boom while importing/);
+  });
+
+  it('exits 1 when the module defines no operator, saying how to provide one', () => {
+    const r = operon('rbac', entry('no-operators'));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /defines no operator\. Decorate a class with @Operator/);
+  });
+
+  it('exits 1 with the ConfigError on invalid decorator use', () => {
+    const r = operon('crd', entry('bad-decorators'));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /problems? in the operator configuration/);
+    assert.match(r.stderr, /BrokenOperator: no method is marked @Sync/);
+    assert.match(r.stderr, /Broken_Name/);
+  });
+
+  it('exits 1 when an export holds something that is not an operator', () => {
+    const r = operon('crd', entry('bad-export'));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /`operators` export holds NotAnOperator, which has no @Operator decorator/);
+  });
+
+  it('finds operators in the registry, a container factory, or a configs export', () => {
+    const registry = operon('crd', entry('registry'));
+    assert.equal(registry.code, 0, registry.stderr);
+    assert.deepEqual(names(registry.stdout), ['echos.example.com', 'tenants.example.com']);
+    const container = operon('crd', entry('container'));
+    assert.equal(container.code, 0, container.stderr);
+    assert.deepEqual(names(container.stdout), ['echos.example.com'], 'only the bound operator');
+    const configs = operon('crd', entry('configs'));
+    assert.equal(configs.code, 0, configs.stderr);
+    assert.deepEqual(names(configs.stdout), ['kitchens.example.com']);
+  });
+
+  it('prints RBAC, and explains it', () => {
+    const r = operon('rbac', entry('container'), '--namespace', 'ops', '-w', 'a,b');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(kinds(r.stdout), ['ServiceAccount', 'Role', 'Role', 'RoleBinding', 'RoleBinding']);
+    const explain = operon('rbac', entry('container'), '--explain');
+    assert.match(
+      explain.stdout,
+      /pods \(core, watched\): get, list, watch, create, delete\n {4}operator echo owns Pod \(recreate\)/,
+    );
+  });
+
+  it('writes manifests into a folder, one file per group, in apply order', () => {
+    const out = mkdtempSync(join(tmpdir(), 'operon-cli-'));
+    try {
+      const r = operon(
+        'manifests',
+        entry('container'),
+        '--image',
+        'img:1',
+        '--namespace',
+        'ops',
+        '--create-namespace',
+        '--out',
+        out,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.deepEqual(readdirSync(out).sort(), [
+        '00-namespace.yaml',
+        '10-crds.yaml',
+        '20-rbac.yaml',
+        '30-deployment.yaml',
+      ]);
+      const deployment = parseAllDocuments(
+        readFileSync(join(out, '30-deployment.yaml'), 'utf8'),
+      )[0]?.toJSON();
+      assert.equal(deployment.metadata.name, 'echo');
+      assert.deepEqual(deployment.spec.template.spec.containers[0].command.slice(2), [
+        'run',
+        'dist/test/unit/generate/entries/container.js',
+      ]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,2 @@
+// An entry module that defines no operator.
+export const nothing = 1;

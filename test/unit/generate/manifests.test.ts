@@ -1,0 +1,74 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { declarationsFromClasses } from '../../../src/generate/from-classes.js';
+import { generateManifests } from '../../../src/generate/manifests.js';
+import { toYaml } from '../../../src/generate/yaml.js';
+import type { KubeObject } from '../../../src/types/kube-object.js';
+import { EchoOperator } from './fixtures-operators.js';
+
+type Deployment = KubeObject & {
+  spec: {
+    replicas: number;
+    strategy: { type: string };
+    template: {
+      spec: {
+        serviceAccountName: string;
+        containers: { image: string; command: string[]; env?: { name: string; value: string }[] }[];
+      };
+    };
+  };
+};
+
+describe('generateManifests', () => {
+  const base = { name: 'echo', namespace: 'ops', image: 'ghcr.io/me/echo:1', entry: 'dist/main.js' };
+  const echo = declarationsFromClasses([EchoOperator]);
+
+  it('lists everything in apply order', () => {
+    const kinds = generateManifests(echo, { ...base, createNamespace: true }).map((o) => o.kind);
+    assert.deepEqual(kinds, [
+      'Namespace',
+      'CustomResourceDefinition',
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Deployment',
+    ]);
+  });
+
+  it('runs `operon run <entry>` under the ServiceAccount, one replica, Recreate', () => {
+    const d = generateManifests(echo, base).at(-1) as Deployment;
+    assert.equal(d.metadata?.namespace, 'ops');
+    assert.equal(d.spec.replicas, 1);
+    assert.equal(d.spec.strategy.type, 'Recreate');
+    assert.equal(d.spec.template.spec.serviceAccountName, 'echo');
+    const [c] = d.spec.template.spec.containers;
+    assert.equal(c?.image, 'ghcr.io/me/echo:1');
+    assert.deepEqual(c?.command, ['node', 'node_modules/operon/bin/operon.js', 'run', 'dist/main.js']);
+    assert.equal(c?.env, undefined);
+  });
+
+  it('passes watched namespaces to operon run', () => {
+    const d = generateManifests(echo, { ...base, watchNamespaces: ['a', 'b'] }).at(-1) as Deployment;
+    assert.deepEqual(d.spec.template.spec.containers[0]?.env, [
+      { name: 'OPERON_WATCH_NAMESPACES', value: 'a,b' },
+    ]);
+  });
+});
+
+describe('toYaml', () => {
+  it('writes a stream kubectl reads back identically: no anchors, YAML 1.1 strings quoted', () => {
+    const shared = { a: 'on' };
+    const objects = [
+      { kind: 'A', x: shared, y: shared, z: ['yes', '012', 'True'] },
+      { kind: 'B', long: 'x'.repeat(300) },
+    ];
+    const text = toYaml(objects);
+    assert.equal(/[&*]a\d/.test(text), false);
+    assert.match(text, /"on"/);
+    assert.match(text, /"yes"/);
+    const back = parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJSON());
+    assert.deepEqual(back, objects);
+  });
+});
