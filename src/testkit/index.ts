@@ -12,5 +12,11 @@ export {
   stopDetachedControlPlane,
 } from './control-plane.js';
 export { type ControlPlaneBinaries, controlPlaneBinaries } from './control-plane-binaries.js';
-export { type ApplyOptions, applyObjects, installCrds, installOperatorCrds, readManifests } from './install.js';
+export {
+  type ApplyOptions,
+  applyObjects,
+  installCrds,
+  installOperatorCrds,
+  readManifests,
+} from './install.js';
 export { buildRequest, runFinalize, runSync, type SyncInput, type TestParent } from './sync-harness.js';
