@@ -5,12 +5,20 @@
  */
 import 'reflect-metadata';
 
+export * from './app/index.js';
 export * from './config/index.js';
 export * from './decorators/index.js';
 export * from './di/index.js';
 export * from './errors/index.js';
+export * from './observability/index.js';
 export type { Logger } from './observability/logger.js';
 export { type HostOptions, OperonHost } from './runtime/host/index.js';
+export {
+  DEFAULT_WATCH_FAILURE_THRESHOLD_MS,
+  type HostStopped,
+  type HostStopReason,
+} from './runtime/host/operon-host.js';
+export * from './runtime/leader/index.js';
 export {
   type ChildRef,
   type Condition,

@@ -8,6 +8,7 @@ export * from './api/api-error.js';
 export * from './api/resource-path.js';
 export * from './host/index.js';
 export * from './informers/index.js';
+export * from './leader/index.js';
 export * from './planner/index.js';
 export * from './queue/index.js';
 export { EventRecorder, type EventType } from './reconcile/event-recorder.js';

@@ -186,6 +186,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       '--service-cluster-ip-range=10.0.0.0/24',
       '--allow-privileged=true',
       '--disable-admission-plugins=ServiceAccount',
+      // As on real clusters: setting blockOwnerDeletion needs `update` on the owner's finalizers.
+      '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
       '--endpoint-reconciler-type=none',
       '--enable-priority-and-fairness=false',
       '--profiling=false',

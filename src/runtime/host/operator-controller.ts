@@ -1,5 +1,6 @@
 import type { OperatorConfig } from '../../config/operator-config.js';
 import type { Logger } from '../../observability/logger.js';
+import type { ControllerMetrics } from '../../observability/metrics/controller-metrics.js';
 import { type KubeObject, objectKey } from '../../types/kube-object.js';
 import { type ResourceType, resourceTypeId } from '../../types/resource-type.js';
 import type { ApiClient } from '../api/api-client.js';
@@ -10,10 +11,10 @@ import {
   type SharedInformer,
 } from '../informers/index.js';
 import { controllerOf, OPERATOR_LABEL } from '../planner/index.js';
-import { type QueueObserver, WorkQueue } from '../queue/index.js';
+import { type QueueObserver, type ReconcileResult, WorkQueue } from '../queue/index.js';
 import type { EventRecorder } from '../reconcile/event-recorder.js';
 import type { OperatorCache } from '../reconcile/operator-cache.js';
-import { Reconciler } from '../reconcile/reconciler.js';
+import { ReconcileError, Reconciler } from '../reconcile/reconciler.js';
 
 /** Settings a host passes to each of its operators. */
 export interface OperatorRunOptions {
@@ -23,6 +24,8 @@ export interface OperatorRunOptions {
   resyncIntervalMs?: number;
   queueObserver?: (operator: string) => QueueObserver | undefined;
   onReconcileError?: (operator: string, reason: string) => void;
+  /** Where this operator's reconcile and queue metrics go. */
+  metrics?: ControllerMetrics;
 }
 
 /**
@@ -34,6 +37,8 @@ export class OperatorController {
   private readonly parentInformers: SharedInformer<KubeObject>[] = [];
   private readonly childInformers = new Map<string, SharedInformer<KubeObject>[]>();
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly operatorCache: OperatorCache;
+  private readonly reconciler: Reconciler;
 
   constructor(
     readonly config: OperatorConfig<unknown>,
@@ -79,19 +84,21 @@ export class OperatorController {
       }
       this.childInformers.set(resourceTypeId(ref.type), list);
     }
-    const reconciler = new Reconciler({
+    this.operatorCache = this.cache();
+    // The periodic resync is applied here, not by the reconciler, so that a pass the author asked to
+    // repeat (`resync`) is told apart from a plain success in the metrics.
+    this.reconciler = new Reconciler({
       config,
       api,
-      cache: this.cache(),
+      cache: this.operatorCache,
       events,
       log,
-      resyncIntervalMs: options.resyncIntervalMs,
       onError: (reason) => options.onReconcileError?.(config.name, reason),
     });
-    this.queue = new WorkQueue((key) => reconciler.reconcile(key), {
+    this.queue = new WorkQueue((key) => this.reconcile(key, options.resyncIntervalMs, options.metrics), {
       name: config.name,
       concurrency: options.concurrency,
-      observer: options.queueObserver?.(config.name),
+      observer: combineObservers(options.queueObserver?.(config.name), options.metrics?.queue),
     });
   }
 
@@ -102,7 +109,20 @@ export class OperatorController {
 
   /** Starts reconciling once every informer this operator needs has synced (DESIGN rule 1). */
   async start(signal?: AbortSignal): Promise<void> {
+    await this.waitForSync(signal);
+    this.startReconciling();
+  }
+
+  /**
+   * Resolves once every informer this operator reads has synced. Events keep queueing keys
+   * meanwhile (each key once), so nothing is missed when reconciling starts later.
+   */
+  async waitForSync(signal?: AbortSignal): Promise<void> {
     await Promise.all(this.informers().map((i) => i.waitForSync(signal)));
+  }
+
+  /** Starts the queue: call only after {@link waitForSync} resolved (DESIGN rule 1). */
+  startReconciling(): void {
     this.log.info(
       { parents: this.parentInformers.reduce((n, i) => n + i.store.size, 0) },
       'caches synced; reconciling',
@@ -115,6 +135,34 @@ export class OperatorController {
     for (const u of this.unsubscribe.splice(0)) u();
     const { drained } = await this.queue.shutdown(timeoutMs);
     return drained;
+  }
+
+  /** One pass, timed and counted by outcome (error, requeue_after, success) as controller-runtime does. */
+  private async reconcile(
+    key: string,
+    resyncIntervalMs: number | undefined,
+    metrics: ControllerMetrics | undefined,
+  ): Promise<ReconcileResult> {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    let result: ReconcileResult;
+    try {
+      result = await this.reconciler.reconcile(key);
+    } catch (err) {
+      metrics?.reconciled('error', seconds());
+      // The reconciler reports its own failures (status, Event, log); anything else escaped it.
+      if (!(err instanceof ReconcileError)) {
+        const [namespace, name] = key.includes('/') ? key.split('/') : [undefined, key];
+        this.log.error({ namespace, name, err }, 'reconcile failed unexpectedly; retrying with backoff');
+      }
+      throw err;
+    }
+    if (result?.requeueAfterMs) {
+      metrics?.reconciled('requeue_after', seconds());
+      return result;
+    }
+    metrics?.reconciled('success', seconds());
+    return resyncIntervalMs && this.operatorCache.parent(key) ? { requeueAfterMs: resyncIntervalMs } : result;
   }
 
   private enqueueOwner(obj: KubeObject): void {
@@ -170,4 +218,27 @@ export function specOrMetadataChanged(oldObj: KubeObject, newObj: KubeObject): b
     JSON.stringify(o.annotations ?? {}) !== JSON.stringify(n.annotations ?? {}) ||
     JSON.stringify(o.finalizers ?? []) !== JSON.stringify(n.finalizers ?? [])
   );
+}
+
+/** One observer that calls both (either may be missing). */
+function combineObservers(
+  a: QueueObserver | undefined,
+  b: QueueObserver | undefined,
+): QueueObserver | undefined {
+  if (!a || !b) return a ?? b;
+  const both = <K extends keyof QueueObserver>(hook: K) =>
+    ((...args: Parameters<NonNullable<QueueObserver[K]>>) => {
+      for (const o of [a, b]) {
+        const fn = o[hook];
+        if (fn) Reflect.apply(fn, o, args);
+      }
+    }) as NonNullable<QueueObserver[K]>;
+  return {
+    onAdd: both('onAdd'),
+    onRetry: both('onRetry'),
+    onDepth: both('onDepth'),
+    onLatency: both('onLatency'),
+    onWorkDuration: both('onWorkDuration'),
+    onActive: both('onActive'),
+  };
 }

@@ -1,9 +1,20 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { OperatorConfig } from '../../config/operator-config.js';
 import { OperonError } from '../../errors/operon-error.js';
+import { type HealthReport, report } from '../../observability/health/health-report.js';
+import { informerReadiness, watchLiveness } from '../../observability/health/informer-checks.js';
 import { type Logger, silentLogger } from '../../observability/logger.js';
+import { OperonMetrics } from '../../observability/metrics/operon-metrics.js';
+import type { KubeObject } from '../../types/kube-object.js';
 import { ApiClient } from '../api/api-client.js';
-import { InformerRegistry, type SharedInformer } from '../informers/index.js';
+import { InformerRegistry, type InformerRegistryOptions, type SharedInformer } from '../informers/index.js';
+import {
+  KubeLeaseLock,
+  type LeaderElectionOptions,
+  LeaderElector,
+  type ResolvedLeaderElection,
+  resolveLeaderElection,
+} from '../leader/index.js';
 import type { QueueObserver } from '../queue/index.js';
 import { EventRecorder } from '../reconcile/event-recorder.js';
 import { defaultKubeConfig } from './load-kubeconfig.js';
@@ -19,58 +30,140 @@ export interface HostOptions {
   concurrency?: number;
   /** Reconcile every parent again this often even without events, in ms. Default 10 min; 0 turns it off. */
   resyncIntervalMs?: number;
-  /** Default: silent. Pass a pino logger to see what happens. */
+  /** Default: silent. Pass a pino logger (e.g. from `createLogger()`) to see what happens. */
   logger?: Logger;
   /** Name of the process in Events' `source.component`. Default `operon`. */
   component?: string;
   /** How long `stop()` waits for in-flight reconciles. Default 30 s. */
   shutdownTimeoutMs?: number;
-  /** Metric hooks per operator queue. */
+  /** Extra metric hooks per operator queue (in addition to {@link HostOptions.metrics}). */
   queueObserver?: (operator: string) => QueueObserver | undefined;
+  /**
+   * Lease-based leader election, one Lease for the whole host (all its operators): only the holder
+   * reconciles, the others keep their caches warm. Default: off (every replica reconciles; run one).
+   */
+  leaderElection?: LeaderElectionOptions | false;
+  /**
+   * Where the host's metrics go. Default: a new {@link OperonMetrics} with its own registry, read it
+   * from {@link OperonHost.metrics}. `false` records nothing.
+   */
+  metrics?: OperonMetrics | false;
+  /**
+   * `/healthz` fails when a watch has been failing (no watch open, retrying) for longer than this,
+   * in ms. Default 60 000.
+   */
+  watchFailureThresholdMs?: number;
+  /** Tuning of every informer (page size, backoff, stall timeout); the defaults suit a real cluster. */
+  informers?: Omit<InformerRegistryOptions, 'log'>;
 }
+
+/** Why a host stopped: `stop()` was called, or it lost the leader lease and stopped itself. */
+export type HostStopReason = 'stopped' | 'leadership-lost';
+
+/** How a host stopped. */
+export interface HostStopped {
+  readonly reason: HostStopReason;
+  /** False when the shutdown timeout cut some in-flight reconciles short. */
+  readonly drained: boolean;
+}
+
+/** Default of {@link HostOptions.watchFailureThresholdMs}. */
+export const DEFAULT_WATCH_FAILURE_THRESHOLD_MS = 60_000;
 
 /**
  * Runs many operators in one process: one Kubernetes client, one shared informer per resource type
- * and scope, one work queue and reconciler per operator.
+ * and scope, one work queue and reconciler per operator; and, when asked, leader election.
  *
  * @remarks
- * `start()` resolves once every informer has synced and every operator is reconciling. `stop()`
- * stops taking work, lets in-flight reconciles finish (up to `shutdownTimeoutMs`), then closes every
- * watch and connection, so the process can exit on its own.
+ * `start()` resolves once every informer has synced. Without leader election every operator is
+ * reconciling by then. With it, the host then competes for the Lease: informers run from the start
+ * on every replica (followers keep their caches warm and keep queueing keys), and queues start only
+ * once this replica holds the Lease, so a takeover starts reconciling from a warm cache at once.
+ * A host that loses the Lease stops reconciling at once (its in-flight reconciles get
+ * `leaseDuration - renewDeadline` to finish, the margin before a successor may start), then stops
+ * entirely and {@link OperonHost.done} resolves with `'leadership-lost'`: like controller-runtime,
+ * it does not compete again; the process is expected to exit and be restarted.
+ *
+ * `stop()` stops taking work, lets in-flight reconciles finish (up to `shutdownTimeoutMs`), releases
+ * the Lease (only if they all finished; otherwise it is left to expire so two leaders never
+ * overlap), then closes every watch and connection, so the process can exit on its own.
+ *
+ * Health: {@link OperonHost.readyz} passes once every informer has synced (followers too) and
+ * until stopping begins; {@link OperonHost.healthz} fails while a watch has been failing longer
+ * than `watchFailureThresholdMs`, and after the Lease was lost.
  */
 export class OperonHost {
   readonly api: ApiClient;
   readonly informers: InformerRegistry;
+  /** Where this host's metrics are recorded; undefined when `metrics: false`. */
+  readonly metrics: OperonMetrics | undefined;
+  /** Resolves once the host has stopped: why, and whether every in-flight reconcile finished. */
+  readonly done: Promise<HostStopped>;
   private readonly controllers: OperatorController[];
   private readonly log: Logger;
   private readonly abort = new AbortController();
-  private state: 'created' | 'starting' | 'running' | 'stopped' = 'created';
+  private readonly election: ResolvedLeaderElection | undefined;
+  private readonly elector: LeaderElector | undefined;
+  private state: 'created' | 'starting' | 'running' | 'stopping' | 'stopped' = 'created';
   private stopping?: Promise<void>;
+  private stopReason: HostStopReason = 'stopped';
+  private resolveDone!: (stopped: HostStopped) => void;
+  private readonly leadingWaiters = new Set<() => void>();
 
+  /** @throws ConfigError when the leader election options are invalid, listing every problem. */
   constructor(
     configs: readonly OperatorConfig<unknown>[],
     private readonly options: HostOptions = {},
   ) {
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
     this.log = options.logger ?? silentLogger();
+    this.election = options.leaderElection ? resolveLeaderElection(options.leaderElection) : undefined;
     this.api = new ApiClient(options.kubeConfig ?? defaultKubeConfig(), options.component ?? 'operon');
-    this.informers = new InformerRegistry(this.api, { log: this.log.child({ component: 'informers' }) });
-    const events = new EventRecorder(this.api, options.component ?? 'operon', this.log);
-    this.controllers = configs.map(
-      (config) =>
-        new OperatorController(
-          config,
-          this.informers,
-          this.api,
-          events,
-          this.log.child({ operator: config.name }),
-          {
-            namespaces: options.namespaces,
-            concurrency: options.concurrency ?? 4,
-            resyncIntervalMs: options.resyncIntervalMs ?? 600_000,
-            queueObserver: options.queueObserver,
-          },
-        ),
-    );
+    this.informers = new InformerRegistry(this.api, {
+      ...options.informers,
+      log: this.log.child({ component: 'informers' }),
+    });
+    this.metrics = options.metrics === false ? undefined : (options.metrics ?? new OperonMetrics());
+    const concurrency = options.concurrency ?? 4;
+    this.controllers = configs.map((config) => {
+      const log = this.log.child({ operator: config.name });
+      return new OperatorController(
+        config,
+        this.informers,
+        this.api,
+        // One recorder per operator, so its warnings carry the operator's name.
+        new EventRecorder(this.api, options.component ?? 'operon', log),
+        log,
+        {
+          namespaces: options.namespaces,
+          concurrency,
+          resyncIntervalMs: options.resyncIntervalMs ?? 600_000,
+          queueObserver: options.queueObserver,
+          metrics: this.metrics?.controller(config.name, concurrency),
+        },
+      );
+    });
+    if (this.metrics) {
+      const metrics = this.metrics;
+      const host = new URL(this.api.serverUrl).host;
+      this.api.onRequest((r) => metrics.observeRequest(r, host));
+      metrics.observeInformers(() => this.informers.informers());
+    }
+    if (this.election) {
+      const election = this.election;
+      this.metrics?.leader(election.leaseName, false);
+      this.elector = new LeaderElector(
+        new KubeLeaseLock(this.api, election.namespace, election.leaseName),
+        election,
+        {
+          onStartedLeading: () => this.startLeading(),
+          onStoppedLeading: () => this.loseLeadership(),
+        },
+        this.log.child({ component: 'leader-election' }),
+      );
+    }
   }
 
   /** Names of the operators this host runs. */
@@ -78,13 +171,32 @@ export class OperonHost {
     return this.controllers.map((c) => c.config.name);
   }
 
-  /** True once every informer has synced and the operators are reconciling. */
+  /**
+   * True once every informer has synced, until stopping begins. With leader election, followers are
+   * ready too: they are warm standbys (see {@link OperonHost.leading}).
+   */
   get ready(): boolean {
     return this.state === 'running';
   }
 
+  /** True while this host reconciles: it holds the Lease, or runs without leader election. */
+  get leading(): boolean {
+    return this.state === 'running' && (this.elector ? this.elector.isLeader : true);
+  }
+
+  /** This replica's identity in the Lease; undefined without leader election. */
+  get identity(): string | undefined {
+    return this.election?.identity;
+  }
+
+  /** Resolves once this host reconciles (at once without leader election, after `start()`). */
+  whenLeading(): Promise<void> {
+    if (this.leading) return Promise.resolve();
+    return new Promise((resolve) => this.leadingWaiters.add(resolve));
+  }
+
   /** Every shared informer of the process (one per resource type and scope). */
-  sharedInformers(): SharedInformer<import('../../types/kube-object.js').KubeObject>[] {
+  sharedInformers(): SharedInformer<KubeObject>[] {
     return this.informers.informers();
   }
 
@@ -99,32 +211,101 @@ export class OperonHost {
     c.queue.add(key);
   }
 
-  /** Starts the watches, waits for every cache to sync, then starts reconciling. */
+  /**
+   * Starts the watches and waits for every cache to sync; then starts reconciling, or, with leader
+   * election, starts competing for the Lease and reconciles once it holds it.
+   */
   async start(): Promise<void> {
     if (this.state !== 'created')
       throw new OperonError('NOT_STARTED', 'This host was already started; create a new one.');
     this.state = 'starting';
     this.informers.start();
-    this.log.info({ operators: this.operators, informers: this.informers.informers().length }, 'starting');
-    await Promise.all(this.controllers.map((c) => c.start(this.abort.signal)));
-    if (this.state === 'starting') this.state = 'running';
+    this.log.info(
+      {
+        operators: this.operators,
+        informers: this.informers.informers().length,
+        lease: this.election ? `${this.election.namespace}/${this.election.leaseName}` : undefined,
+        identity: this.election?.identity,
+      },
+      'starting',
+    );
+    await Promise.all(this.controllers.map((c) => c.waitForSync(this.abort.signal)));
+    if (this.state !== 'starting') return;
+    this.state = 'running';
+    if (this.elector) this.elector.start();
+    else this.startLeading();
   }
 
-  /** Drains in-flight reconciles, closes every watch and connection. Idempotent. */
+  /** Liveness: every watch is alive (see {@link HostOptions.watchFailureThresholdMs}), the Lease was not lost. */
+  healthz(now: Date = new Date()): HealthReport {
+    const threshold = this.options.watchFailureThresholdMs ?? DEFAULT_WATCH_FAILURE_THRESHOLD_MS;
+    return report([
+      ...watchLiveness(this.informers.informers(), threshold, now),
+      ...(this.election
+        ? [
+            this.stopReason === 'leadership-lost'
+              ? {
+                  name: 'leader-election',
+                  ok: false,
+                  message: 'lost the leader lease; this process must restart',
+                }
+              : {
+                  name: 'leader-election',
+                  ok: true,
+                  message: this.elector?.isLeader ? 'leading' : 'following',
+                },
+          ]
+        : []),
+    ]);
+  }
+
+  /** Readiness: every informer has synced and the host is not stopping. */
+  readyz(): HealthReport {
+    const stopping = this.state === 'stopping' || this.state === 'stopped';
+    return report([
+      ...informerReadiness(this.informers.informers()),
+      stopping ? { name: 'shutdown', ok: false, message: 'shutting down' } : { name: 'shutdown', ok: true },
+    ]);
+  }
+
+  /** Drains in-flight reconciles, releases the Lease, closes every watch and connection. Idempotent. */
   stop(): Promise<void> {
-    this.stopping ??= this.doStop();
+    this.stopping ??= this.doStop(this.options.shutdownTimeoutMs ?? 30_000);
     return this.stopping;
   }
 
-  private async doStop(): Promise<void> {
-    this.state = 'stopped';
+  private startLeading(): void {
+    if (this.state !== 'running') return;
+    if (this.election) this.metrics?.leader(this.election.leaseName, true);
+    for (const c of this.controllers) c.startReconciling();
+    for (const resolve of this.leadingWaiters) resolve();
+    this.leadingWaiters.clear();
+  }
+
+  private loseLeadership(): void {
+    if (this.stopping) return;
+    this.stopReason = 'leadership-lost';
+    const e = this.election as ResolvedLeaderElection;
+    this.metrics?.leader(e.leaseName, false);
+    // A successor may start once the lease expires, `leaseDuration - renewDeadline` after we gave up.
+    const margin = Math.max(0, e.leaseDurationMs - e.renewDeadlineMs);
+    this.stopping = this.doStop(Math.min(this.options.shutdownTimeoutMs ?? 30_000, margin));
+  }
+
+  private async doStop(timeoutMs: number): Promise<void> {
+    this.state = 'stopping';
     this.abort.abort();
-    const timeout = this.options.shutdownTimeoutMs ?? 30_000;
-    const drained = await Promise.all(this.controllers.map((c) => c.stop(timeout)));
-    if (drained.includes(false))
-      this.log.warn({ timeoutMs: timeout }, 'some reconciles were still running at the shutdown timeout');
+    const drained = (await Promise.all(this.controllers.map((c) => c.stop(timeoutMs)))).every(Boolean);
+    if (!drained) this.log.warn({ timeoutMs }, 'some reconciles were still running at the shutdown timeout');
+    if (this.elector && this.election) {
+      const release = this.election.releaseOnStop && drained && this.stopReason === 'stopped';
+      await this.elector.stop({ release });
+      this.metrics?.leader(this.election.leaseName, false);
+    }
     await this.informers.stop();
     this.api.close();
-    this.log.info('stopped');
+    this.state = 'stopped';
+    this.log.info({ reason: this.stopReason, drained }, 'stopped');
+    this.resolveDone({ reason: this.stopReason, drained });
   }
 }

@@ -1,0 +1,187 @@
+import type { Container } from 'inversify';
+import type { OperatorConfig } from '../config/operator-config.js';
+import { Operon } from '../di/operon.js';
+import { createLogger } from '../observability/create-logger.js';
+import {
+  type EndpointServer,
+  type Endpoints,
+  serveEndpoints,
+} from '../observability/health/endpoint-server.js';
+import type { Logger } from '../observability/logger.js';
+import { OperonMetrics } from '../observability/metrics/operon-metrics.js';
+import { type HostStopped, OperonHost } from '../runtime/host/operon-host.js';
+import { APP_DEFAULTS, type AppOptions } from './app-options.js';
+import { onSignals } from './signals.js';
+
+/** The operators an app runs: an InversifyJS container to discover them in, or their configs. */
+export type OperatorSource = Container | readonly OperatorConfig<unknown>[];
+
+/**
+ * An Operon process as it runs in production: the host, the health and metrics servers, the logger,
+ * and the signal handling that shuts it all down gracefully.
+ *
+ * @remarks
+ * Lifecycle:
+ * 1. {@link OperonApp.start} serves `/healthz`, `/readyz` and `/metrics` first (so the kubelet sees
+ *    "alive, not ready" while caches sync), installs the signal handlers, then starts the host.
+ * 2. On SIGTERM or SIGINT: `/readyz` fails, the queues stop taking work, in-flight reconciles finish
+ *    (up to `shutdownTimeoutMs`), the Lease is released, watches and servers close, and the process
+ *    exits 0 (1 if the timeout cut reconciles short). A second signal exits at once with 1.
+ * 3. If the Lease is lost, the host stops reconciling at once and the process exits 1, so the
+ *    Deployment restarts it as a fresh follower (controller-runtime does the same).
+ *
+ * @example
+ * ```ts
+ * const app = new OperonApp(container, {
+ *   leaderElection: { leaseName: 'echo-server-operator' },
+ *   namespaces: ['demo'],
+ * });
+ * await app.start(); // runs until SIGTERM
+ * ```
+ */
+export class OperonApp {
+  readonly host: OperonHost;
+  readonly log: Logger;
+  private healthEndpoint: EndpointServer | undefined;
+  private metricsEndpoint: EndpointServer | undefined;
+  private removeSignals: (() => void) | undefined;
+  private stopping: Promise<HostStopped> | undefined;
+
+  /** @throws ConfigError when the operators or the options are invalid, listing every problem. */
+  constructor(
+    operators: OperatorSource,
+    private readonly options: AppOptions = {},
+  ) {
+    this.log = options.logger ?? createLogger(options.logging);
+    const hostOptions = {
+      ...options,
+      logger: this.log,
+      metrics: options.metrics ?? new OperonMetrics({ processMetrics: true }),
+    };
+    this.host = isConfigList(operators)
+      ? new OperonHost(operators, hostOptions)
+      : Operon.create(operators, hostOptions);
+  }
+
+  /** `http://address:port` of the health server, once started. */
+  get healthUrl(): string | undefined {
+    return this.healthEndpoint?.url;
+  }
+
+  /** `http://address:port` of the metrics server, once started (the health server's when shared). */
+  get metricsUrl(): string | undefined {
+    return this.metricsEndpoint?.url;
+  }
+
+  /**
+   * Serves the endpoints, installs the signal handlers and starts the host; resolves once every cache
+   * has synced (with leader election, whether or not this replica leads).
+   *
+   * @throws whatever stops the host from starting (after cleaning up); not when a signal stopped it.
+   */
+  async start(): Promise<void> {
+    await this.serve();
+    const signals = this.options.signals ?? APP_DEFAULTS.signals;
+    this.removeSignals = onSignals(
+      signals,
+      (signal) => void this.onSignal(signal),
+      (signal) => {
+        this.log.warn({ signal }, 'second signal during shutdown; exiting now');
+        if (this.options.exitProcess ?? true) process.exit(1);
+      },
+    );
+    void this.host.done.then((stopped) => this.onHostDone(stopped));
+    try {
+      await this.host.start();
+    } catch (err) {
+      if (this.stopping) return; // stopped (by a signal) while the caches were syncing
+      this.log.error({ err }, 'the operators could not start');
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Stops the host gracefully, then the servers and signal handlers. Idempotent; never exits. */
+  stop(): Promise<HostStopped> {
+    this.stopping ??= (async () => {
+      await this.host.stop();
+      const stopped = await this.host.done;
+      await this.closeServers();
+      return stopped;
+    })();
+    return this.stopping;
+  }
+
+  private async onSignal(signal: NodeJS.Signals): Promise<void> {
+    const timeoutMs = this.options.shutdownTimeoutMs ?? 30_000;
+    this.log.info({ signal, timeoutMs }, 'shutting down: finishing in-flight reconciles');
+    const exit = this.options.exitProcess ?? true;
+    // Closing watches and servers after the drain is quick; if it hangs anyway, do not outlive the kubelet's patience.
+    const force = setTimeout(() => {
+      this.log.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, timeoutMs + APP_DEFAULTS.exitGraceMs);
+    force.unref();
+    const stopped = await this.stop();
+    clearTimeout(force);
+    if (exit) process.exit(stopped.drained ? 0 : 1);
+  }
+
+  private async onHostDone(stopped: HostStopped): Promise<void> {
+    if (stopped.reason !== 'leadership-lost') return;
+    await this.stop();
+    if (this.options.exitProcess ?? true) {
+      this.log.error('exiting after losing the leader lease; the restarted process will follow');
+      process.exit(1);
+    }
+  }
+
+  private async serve(): Promise<void> {
+    const { healthServer = {}, metricsServer = {} } = this.options;
+    const metrics = this.host.metrics;
+    const health: Endpoints = { healthz: () => this.host.healthz(), readyz: () => this.host.readyz() };
+    const healthListen = healthServer && {
+      port: healthServer.port ?? APP_DEFAULTS.healthPort,
+      host: healthServer.host,
+    };
+    const metricsListen = metricsServer &&
+      metrics && { port: metricsServer.port ?? APP_DEFAULTS.metricsPort, host: metricsServer.host };
+    const shared =
+      healthListen &&
+      metricsListen &&
+      healthListen.port === metricsListen.port &&
+      healthListen.port !== 0 &&
+      healthListen.host === metricsListen.host;
+    try {
+      if (healthListen) {
+        this.healthEndpoint = await serveEndpoints(healthListen, shared ? { ...health, metrics } : health);
+        this.log.info(
+          { url: this.healthEndpoint.url, port: this.healthEndpoint.port, paths: ['/healthz', '/readyz'] },
+          'serving health probes',
+        );
+      }
+      if (metricsListen && metrics) {
+        this.metricsEndpoint = shared
+          ? this.healthEndpoint
+          : await serveEndpoints(metricsListen, { metrics });
+        this.log.info(
+          { url: this.metricsEndpoint?.url, port: this.metricsEndpoint?.port, paths: ['/metrics'] },
+          'serving metrics',
+        );
+      }
+    } catch (err) {
+      await this.closeServers();
+      throw err;
+    }
+  }
+
+  private async closeServers(): Promise<void> {
+    this.removeSignals?.();
+    const servers = new Set([this.healthEndpoint, this.metricsEndpoint]);
+    await Promise.all([...servers].map((s) => s?.close()));
+  }
+}
+
+function isConfigList(source: OperatorSource): source is readonly OperatorConfig<unknown>[] {
+  return Array.isArray(source);
+}

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { ConfigError } from '../../errors/operon-error.js';
+
+/**
+ * Leader election of one application: every replica competes for one Lease, and only its holder
+ * reconciles.
+ *
+ * @remarks
+ * The durations mean what they mean in client-go (and so controller-runtime), with the same defaults:
+ * - `leaseDurationMs` (15 s): how long followers wait, after they last saw the Lease change, before
+ *   taking it over. This is the worst-case takeover time after a leader dies without releasing.
+ * - `renewDeadlineMs` (10 s): how long the leader keeps retrying a failed renewal before it gives
+ *   up leadership. Shorter than the lease duration, so a leader that cannot renew stops reconciling
+ *   at least `leaseDurationMs - renewDeadlineMs` before anyone else may start.
+ * - `retryPeriodMs` (2 s): how often candidates try to acquire and the leader renews (candidates add
+ *   up to 20 % jitter).
+ */
+export interface LeaderElectionOptions {
+  /** Name of the Lease, one per application (all its operators share it), e.g. `echo-server-operator`. */
+  leaseName: string;
+  /**
+   * Namespace of the Lease. Default: the `POD_NAMESPACE` environment variable, else the namespace of
+   * the in-cluster service account; outside a cluster without either, starting fails and says so.
+   */
+  namespace?: string;
+  /** This replica's name in the Lease. Default: `<hostname>_<random UUID>` (controller-runtime's form). */
+  identity?: string;
+  /** Default 15 000. */
+  leaseDurationMs?: number;
+  /** Default 10 000. */
+  renewDeadlineMs?: number;
+  /** Default 2 000. */
+  retryPeriodMs?: number;
+  /**
+   * Release the Lease on a graceful stop, so a successor takes over at once instead of after
+   * `leaseDurationMs` (client-go's `ReleaseOnCancel`). Default true. The release happens only after
+   * every in-flight reconcile has finished; when the shutdown timeout cut some short, the Lease is
+   * left to expire instead, so two leaders never run at once.
+   */
+  releaseOnStop?: boolean;
+}
+
+/** {@link LeaderElectionOptions} with every default resolved. */
+export type ResolvedLeaderElection = Required<LeaderElectionOptions>;
+
+/** client-go's defaults. */
+export const LEADER_ELECTION_DEFAULTS = {
+  leaseDurationMs: 15_000,
+  renewDeadlineMs: 10_000,
+  retryPeriodMs: 2_000,
+} as const;
+
+/** Candidates wait `retryPeriodMs` plus up to this fraction of it between attempts. */
+export const RETRY_JITTER = 0.2;
+
+const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/**
+ * Fills in the defaults and checks the options, throwing one {@link ConfigError} that lists every
+ * problem (the same rules client-go enforces: lease duration > renew deadline > retry period × 1.2).
+ */
+export function resolveLeaderElection(
+  options: LeaderElectionOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedLeaderElection {
+  const r: ResolvedLeaderElection = {
+    leaseName: options.leaseName,
+    namespace: options.namespace ?? defaultNamespace(env) ?? '',
+    identity: options.identity ?? `${hostname()}_${randomUUID()}`,
+    leaseDurationMs: options.leaseDurationMs ?? LEADER_ELECTION_DEFAULTS.leaseDurationMs,
+    renewDeadlineMs: options.renewDeadlineMs ?? LEADER_ELECTION_DEFAULTS.renewDeadlineMs,
+    retryPeriodMs: options.retryPeriodMs ?? LEADER_ELECTION_DEFAULTS.retryPeriodMs,
+    releaseOnStop: options.releaseOnStop ?? true,
+  };
+  const problems: string[] = [];
+  const where = 'leaderElection';
+  if (!r.leaseName || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(r.leaseName)) {
+    problems.push(
+      `${where}.leaseName "${r.leaseName}" is not a valid object name (lower-case letters, digits, "-" and "."): name the Lease after the application, e.g. "echo-server-operator".`,
+    );
+  }
+  if (!r.namespace) {
+    problems.push(
+      `${where}.namespace is not set and cannot be guessed (no POD_NAMESPACE variable, not running in a cluster): set leaderElection.namespace.`,
+    );
+  }
+  if (!r.identity) problems.push(`${where}.identity must not be empty.`);
+  for (const key of ['leaseDurationMs', 'renewDeadlineMs', 'retryPeriodMs'] as const) {
+    if (!(Number.isFinite(r[key]) && r[key] > 0))
+      problems.push(`${where}.${key} must be a positive number of ms.`);
+  }
+  if (!(r.leaseDurationMs > r.renewDeadlineMs)) {
+    problems.push(
+      `${where}.leaseDurationMs (${r.leaseDurationMs}) must be greater than renewDeadlineMs (${r.renewDeadlineMs}), so a leader that cannot renew stops before a successor may start.`,
+    );
+  }
+  if (!(r.renewDeadlineMs > r.retryPeriodMs * (1 + RETRY_JITTER))) {
+    problems.push(
+      `${where}.renewDeadlineMs (${r.renewDeadlineMs}) must be greater than retryPeriodMs × ${1 + RETRY_JITTER} (${r.retryPeriodMs * (1 + RETRY_JITTER)}), so a renewal can be retried before the deadline.`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return r;
+}
+
+function defaultNamespace(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
+  try {
+    if (existsSync(SERVICE_ACCOUNT_NAMESPACE)) return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim();
+  } catch {
+    // Unreadable: treated as outside a cluster.
+  }
+  return undefined;
+}
