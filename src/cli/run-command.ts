@@ -1,23 +1,31 @@
 import { Command } from 'commander';
 import { Container, type ServiceIdentifier } from 'inversify';
-import { pino } from 'pino';
+import type { LevelWithSilent } from 'pino';
+import { OperonApp } from '../app/operon-app.js';
 import type { OperatorConfig } from '../config/operator-config.js';
 import { validateOperatorSet } from '../config/validate-config.js';
 import { discoverOperatorsAsync } from '../di/discover-operators.js';
 import { describeMissingPermissions, missingPermissions } from '../generate/check-permissions.js';
 import { WATCH_NAMESPACES_ENV } from '../generate/deployment.js';
+import { createLogger } from '../observability/create-logger.js';
 import { defaultKubeConfig } from '../runtime/host/load-kubeconfig.js';
-import { OperonHost } from '../runtime/host/operon-host.js';
+import { UsageError } from './cli-errors.js';
 import { type LoadedEntry, loadEntry } from './load-entry.js';
 
 interface RunFlags {
   watchNamespace?: string[];
   logLevel: string;
   rbacCheck: boolean;
+  healthPort: string;
+  metricsPort: string;
+  leaderElect: boolean;
+  leaseName?: string;
+  leaseNamespace?: string;
 }
 
 /**
- * `operon run <entry>`: runs the entry's operators in one host until SIGTERM or SIGINT, then drains
+ * `operon run <entry>`: runs the entry's operators as an {@link OperonApp} (probes on /healthz and
+ * /readyz, Prometheus on /metrics, optional leader election) until SIGTERM or SIGINT, then drains
  * and exits. This is what the generated Deployment runs.
  */
 export function runCommand(): Command {
@@ -30,6 +38,11 @@ export function runCommand(): Command {
     )
     .option('--log-level <level>', 'pino log level', process.env.LOG_LEVEL ?? 'info')
     .option('--no-rbac-check', 'do not check the RBAC permissions before starting')
+    .option('--health-port <port>', '/healthz, /livez and /readyz port; 0 turns them off', '8081')
+    .option('--metrics-port <port>', '/metrics port; 0 turns it off', '8080')
+    .option('--leader-elect', 'only the holder of a Lease reconciles (run 2+ replicas)', false)
+    .option('--lease-name <name>', "name of the Lease (default: the first operator's name)")
+    .option('--lease-namespace <namespace>', 'namespace of the Lease (default: $POD_NAMESPACE)')
     .addHelpText(
       'after',
       `
@@ -37,37 +50,46 @@ Credentials: in a Pod, its ServiceAccount; otherwise $KUBECONFIG, then ~/.kube/c
 Before starting, every permission the operators need is checked (SelfSubjectAccessReview); when any
 is missing the command lists them all and exits with 1 instead of retrying 403s for ever.
 Operators given as classes are built in an InversifyJS container with autobind, so whatever their
-constructors inject is built too; export \`createContainer\` to control the bindings.`,
+constructors inject is built too; export \`createContainer\` to control the bindings.
+SIGTERM/SIGINT: stop taking work, finish in-flight reconciles (30 s), release the Lease, exit 0.`,
     )
     .action(async (entry: string, flags: RunFlags) => {
       const loaded = await loadEntry(entry);
       const configs = await runtimeConfigs(loaded);
       const namespaces = watchNamespaces(flags.watchNamespace);
       const kubeConfig = defaultKubeConfig();
-      const logger = pino({ level: flags.logLevel });
       if (flags.rbacCheck) {
-        const missing = await missingPermissions(kubeConfig, loaded.declarations, { namespaces });
+        const missing = await missingPermissions(kubeConfig, loaded.declarations, {
+          namespaces,
+          leaderElection: flags.leaderElect,
+          ownNamespace: flags.leaseNamespace ?? process.env.POD_NAMESPACE,
+        });
         if (missing.length > 0) throw new Error(describeMissingPermissions(missing));
       }
-      const host = new OperonHost(configs, { kubeConfig, namespaces, logger });
-      const stopped = new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          logger.info({ signal }, 'stopping');
-          void host.stop().then(resolve);
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
+      const logger = createLogger({ level: flags.logLevel as LevelWithSilent });
+      const app = new OperonApp(configs, {
+        kubeConfig,
+        namespaces,
+        logger,
+        healthServer: serverOn(flags.healthPort, '--health-port'),
+        metricsServer: serverOn(flags.metricsPort, '--metrics-port'),
+        leaderElection: flags.leaderElect
+          ? { leaseName: flags.leaseName ?? configs[0]?.name ?? 'operon', namespace: flags.leaseNamespace }
+          : false,
       });
-      const starting = host.start();
-      // A signal while the caches sync is a clean stop too: start() then rejects, as it was aborted.
-      const first = await Promise.race([starting.then(() => 'started'), stopped.then(() => 'stopped')]);
-      if (first === 'stopped') {
-        await starting.catch(() => undefined);
-        return;
-      }
-      logger.info({ operators: host.operators, namespaces: namespaces ?? 'all' }, 'operators running');
-      await stopped;
+      await app.start();
+      logger.info(
+        { operators: configs.map((c) => c.name), namespaces: namespaces ?? 'all' },
+        'operators running',
+      );
     });
+}
+
+function serverOn(port: string, flag: string): { port: number } | false {
+  const n = Number(port);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new UsageError(`${flag} must be a port number (0 turns it off), not "${port}"`);
+  return n === 0 ? false : { port: n };
 }
 
 /** Builds the operators to run: containers resolved as Operon.run does, classes autobound, configs as given. */

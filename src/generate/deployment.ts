@@ -16,7 +16,17 @@ export interface DeploymentOptions {
    * the image's working directory must be the application's root.
    */
   command?: readonly string[];
+  /**
+   * Run two replicas with `operon run --leader-elect` (one Lease in the Deployment's namespace) and
+   * a rolling update; default false: one replica, `Recreate`.
+   */
+  leaderElection?: boolean;
 }
+
+/** Port of `/healthz` and `/readyz` (`operon run --health-port`), as controller-runtime. */
+export const HEALTH_PORT = 8081;
+/** Port of `/metrics` (`operon run --metrics-port`), as controller-runtime. */
+export const METRICS_PORT = 8080;
 
 /** Environment variable `operon run` reads its watched namespaces from (comma-separated). */
 export const WATCH_NAMESPACES_ENV = 'OPERON_WATCH_NAMESPACES';
@@ -26,8 +36,10 @@ export const WATCH_NAMESPACES_ENV = 'OPERON_WATCH_NAMESPACES';
  * under the generated ServiceAccount.
  *
  * @remarks
- * One replica with the `Recreate` strategy: `operon run` does not elect a leader, and two processes
- * would reconcile the same parents at once during a rolling update. The pod meets the "restricted" Pod Security Standard
+ * Without leader election: one replica with the `Recreate` strategy, since two processes would
+ * reconcile the same parents at once during a rolling update. With it: two replicas (one reconciles,
+ * the other keeps warm caches) and a rolling update. Probes use `/healthz` and `/readyz` on 8081;
+ * Prometheus can scrape `/metrics` on 8080. The pod meets the "restricted" Pod Security Standard
  * (non-root, no privilege escalation, all capabilities dropped, read-only root file system,
  * RuntimeDefault seccomp), so the image must run as a non-root user (`USER node` in a Node image).
  * The grace period leaves `operon run` time to drain in-flight reconciles on SIGTERM.
@@ -39,17 +51,26 @@ export const WATCH_NAMESPACES_ENV = 'OPERON_WATCH_NAMESPACES';
  */
 export function generateDeployment(options: DeploymentOptions): KubeObject {
   const labels = { 'app.kubernetes.io/name': options.name, 'app.kubernetes.io/managed-by': 'operon' };
-  const command = options.command ?? ['node', 'node_modules/operon/bin/operon.js', 'run', options.entry];
-  const env = options.watchNamespaces?.length
-    ? [{ name: WATCH_NAMESPACES_ENV, value: options.watchNamespaces.join(',') }]
-    : [];
+  const command = options.command ?? [
+    'node',
+    'node_modules/operon/bin/operon.js',
+    'run',
+    options.entry,
+    ...(options.leaderElection ? ['--leader-elect'] : []),
+  ];
+  const env: object[] = [
+    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+  ];
+  if (options.watchNamespaces?.length)
+    env.push({ name: WATCH_NAMESPACES_ENV, value: options.watchNamespaces.join(',') });
+  const probe = (path: string) => ({ httpGet: { path, port: 'probes' }, periodSeconds: 10 });
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: options.name, namespace: options.namespace, labels: { ...labels } },
     spec: {
-      replicas: 1,
-      strategy: { type: 'Recreate' },
+      replicas: options.leaderElection ? 2 : 1,
+      strategy: { type: options.leaderElection ? 'RollingUpdate' : 'Recreate' },
       selector: { matchLabels: { 'app.kubernetes.io/name': options.name } },
       template: {
         metadata: { labels: { ...labels } },
@@ -62,7 +83,13 @@ export function generateDeployment(options: DeploymentOptions): KubeObject {
               name: 'operator',
               image: options.image,
               command: [...command],
-              ...(env.length ? { env } : {}),
+              env,
+              ports: [
+                { name: 'metrics', containerPort: METRICS_PORT },
+                { name: 'probes', containerPort: HEALTH_PORT },
+              ],
+              livenessProbe: { ...probe('/healthz'), initialDelaySeconds: 15 },
+              readinessProbe: probe('/readyz'),
               resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
               securityContext: {
                 allowPrivilegeEscalation: false,

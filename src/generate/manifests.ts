@@ -6,8 +6,6 @@ import { generateRbac } from './rbac.js';
 
 /** Options of {@link generateManifests}. */
 export interface ManifestOptions extends DeploymentOptions {
-  /** Grant the Lease permissions of leader election (for an app that runs it itself). Default false. */
-  leaderElection?: boolean;
   /** Also emit the Namespace object (first). Default false: the namespace usually exists. */
   createNamespace?: boolean;
   /** Receives a line for every part of the spec or status classes the CRD schemas could not express. */

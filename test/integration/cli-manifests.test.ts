@@ -110,14 +110,25 @@ describe('operon manifests for the EchoServer example', () => {
     const applied = await applyObjects(c.kubeConfig, objects);
     assert.equal(applied.length, objects.length);
     const stored = await c.api.request<
-      KubeObject & { spec: { template: { spec: { containers: { env: unknown[] }[] } } } }
+      KubeObject & {
+        spec: {
+          replicas: number;
+          template: { spec: { containers: { env: unknown[]; command: string[] }[] } };
+        };
+      }
     >({
       method: 'GET',
       path: `/apis/apps/v1/namespaces/${c.namespace}/deployments/echo-server`,
     });
     assert.deepEqual(stored.spec.template.spec.containers[0]?.env, [
+      {
+        name: 'POD_NAMESPACE',
+        valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } },
+      },
       { name: 'OPERON_WATCH_NAMESPACES', value: c.namespace },
     ]);
+    assert.equal(stored.spec.replicas, 2);
+    assert.equal(stored.spec.template.spec.containers[0]?.command.at(-1), '--leader-elect');
     const lease = await c.api.request<{ rules: { resources: string[] }[] }>({
       method: 'GET',
       path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${c.namespace}/roles/echo-server-leader-election`,

@@ -82,11 +82,15 @@ describe('operon run with the generated RBAC', () => {
   it('runs the example until SIGTERM, converging an EchoServer, then exits 0', async () => {
     const kubeconfig = await accountFromCli('echo-run');
     // The namespaces come from the environment, as in the generated Deployment.
-    const child = spawn(process.execPath, [bin, 'run', example], {
-      cwd: root,
-      env: env(kubeconfig, { OPERON_WATCH_NAMESPACES: c.namespace, LOG_LEVEL: 'info' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [bin, 'run', example, '--health-port', '0', '--metrics-port', '0'],
+      {
+        cwd: root,
+        env: env(kubeconfig, { OPERON_WATCH_NAMESPACES: c.namespace, LOG_LEVEL: 'info' }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     children.push(child);
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
@@ -125,7 +129,7 @@ describe('operon run with the generated RBAC', () => {
 
     child.kill('SIGTERM');
     assert.equal(await exited, 0, out);
-    assert.match(out, /"msg":"stopping"/);
+    assert.match(out, /"msg":"shutting down: finishing in-flight reconciles"/);
     assert.doesNotMatch(out, /"level":(40|50)/, 'no warning or error while running');
   });
 

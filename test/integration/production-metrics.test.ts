@@ -27,6 +27,8 @@ function rules(opts: { listParents: boolean; createServices: boolean }): V1Polic
       verbs: opts.listParents ? ['get', 'list', 'watch', 'patch', 'update'] : ['get'],
     },
     { apiGroups: ['example.com'], resources: ['echoservers/status'], verbs: ['get', 'patch', 'update'] },
+    // OwnerReferencesPermissionEnforcement: children with blockOwnerDeletion need this.
+    { apiGroups: ['example.com'], resources: ['echoservers/finalizers'], verbs: ['update'] },
     { apiGroups: [''], resources: ['pods'], verbs: all },
     {
       apiGroups: [''],

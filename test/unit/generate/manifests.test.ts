@@ -15,7 +15,14 @@ type Deployment = KubeObject & {
     template: {
       spec: {
         serviceAccountName: string;
-        containers: { image: string; command: string[]; env?: { name: string; value: string }[] }[];
+        containers: {
+          image: string;
+          command: string[];
+          env?: { name: string; value?: string }[];
+          livenessProbe?: { httpGet: { path: string; port: string } };
+          readinessProbe?: { httpGet: { path: string; port: string } };
+          ports?: { name: string; containerPort: number }[];
+        }[];
       };
     };
   };
@@ -46,14 +53,31 @@ describe('generateManifests', () => {
     const [c] = d.spec.template.spec.containers;
     assert.equal(c?.image, 'ghcr.io/me/echo:1');
     assert.deepEqual(c?.command, ['node', 'node_modules/operon/bin/operon.js', 'run', 'dist/main.js']);
-    assert.equal(c?.env, undefined);
+    assert.deepEqual(
+      c?.env?.map((e) => e.name),
+      ['POD_NAMESPACE'],
+    );
+    assert.equal(c?.livenessProbe?.httpGet.path, '/healthz');
+    assert.equal(c?.readinessProbe?.httpGet.path, '/readyz');
+    assert.deepEqual(c?.ports, [
+      { name: 'metrics', containerPort: 8080 },
+      { name: 'probes', containerPort: 8081 },
+    ]);
+  });
+
+  it('with leader election: two replicas, a rolling update, `--leader-elect`', () => {
+    const d = generateManifests(echo, { ...base, leaderElection: true }).at(-1) as Deployment;
+    assert.equal(d.spec.replicas, 2);
+    assert.equal(d.spec.strategy.type, 'RollingUpdate');
+    assert.equal(d.spec.template.spec.containers[0]?.command.at(-1), '--leader-elect');
   });
 
   it('passes watched namespaces to operon run', () => {
     const d = generateManifests(echo, { ...base, watchNamespaces: ['a', 'b'] }).at(-1) as Deployment;
-    assert.deepEqual(d.spec.template.spec.containers[0]?.env, [
-      { name: 'OPERON_WATCH_NAMESPACES', value: 'a,b' },
-    ]);
+    assert.deepEqual(d.spec.template.spec.containers[0]?.env?.at(-1), {
+      name: 'OPERON_WATCH_NAMESPACES',
+      value: 'a,b',
+    });
   });
 });
 
