@@ -463,9 +463,16 @@ function probe(url: string, ca?: Buffer, insecure = false): Promise<boolean> {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // An exited process whose parent (here: whatever adopted it after `cluster up` exited) has not
+  // reaped it yet still answers signal 0; it is a zombie, not a running process.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 

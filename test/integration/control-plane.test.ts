@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
 import { ApiClient } from '../../src/runtime/api/api-client.js';
 import { ApiError } from '../../src/runtime/api/api-error.js';
 import { serviceAccountKubeConfig, startControlPlane } from '../../src/testkit/control-plane.js';
@@ -264,6 +266,35 @@ describe('startControlPlane', {
       assert.equal(existsSync(d), false, `${d} should be removed`);
       assert.equal(processesIn(d), 0, `no process of ${d} should be left`);
     }
+  });
+});
+
+describe('npx operon cluster', {
+  skip: local ? false : 'the tests run against an external cluster, not the local control plane',
+}, () => {
+  it('up starts a control plane in the background and prints its kubeconfig; down stops it', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'operon-cli-')), 'cluster');
+    const cli = (...args: string[]) =>
+      execFileSync(process.execPath, [join(repoRoot, 'bin', 'operon.js'), 'cluster', ...args, '--dir', dir], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).trim();
+    try {
+      const kubeconfig = cli('up');
+      assert.equal(kubeconfig, join(dir, 'admin.kubeconfig'));
+      assert.equal(cli('status'), kubeconfig);
+      const kc = new KubeConfig();
+      kc.loadFromFile(kubeconfig);
+      const api = new ApiClient(kc);
+      const ns = await api.request<{ items: unknown[] }>({ method: 'GET', path: '/api/v1/namespaces' });
+      api.close();
+      assert.ok(ns.items.length > 0);
+      assert.ok(processesIn(dir) >= 3, 'the control plane keeps running after `up` returns');
+    } finally {
+      cli('down');
+    }
+    assert.equal(existsSync(dir), false);
+    assert.equal(processesIn(dir), 0);
   });
 });
 
