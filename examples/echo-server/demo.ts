@@ -27,7 +27,9 @@ const logLines = new Writable({
   },
 });
 
-say('Starting the control plane (the first run builds it from Go modules: allow 10-20 minutes)');
+say(
+  'Starting the control plane (or use OPERON_KUBECONFIG / KUBECONFIG; the first local run compiles it from Go modules, about 8 minutes on 2 cores)',
+);
 const cp = await startControlPlane({ log: (l) => process.stdout.write(`  ${l}\n`) });
 const api = new ApiClient(cp.kubeConfig, 'operon-demo');
 let host: Awaited<ReturnType<typeof Operon.run>> | undefined;
