@@ -1,16 +1,10 @@
 import { buildOperatorConfig } from '../config/build-config.js';
 import type { OperatorConfig } from '../config/operator-config.js';
 import { OperonError } from '../errors/operon-error.js';
+import { syncRequest } from '../runtime/reconcile/sync-request.js';
 import { transformAndValidateSpec } from '../runtime/reconcile/validate-spec.js';
 import type { KubeObject } from '../types/kube-object.js';
-import type {
-  ChildRef,
-  FinalizeResponse,
-  JsonObject,
-  Parent,
-  SyncRequest,
-  SyncResponse,
-} from '../types/sync.js';
+import type { FinalizeResponse, JsonObject, Parent, SyncRequest, SyncResponse } from '../types/sync.js';
 
 /** A parent as a test writes it: a plain object; name, uid, apiVersion and kind get defaults. */
 export interface TestParent {
@@ -97,15 +91,9 @@ export async function buildRequest(
   const children = [...(input.children ?? [])].sort((a, b) =>
     (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
   );
-  const ofType = (ref: ChildRef) =>
-    children.filter((c) => c.apiVersion === ref.type.apiVersion && c.kind === ref.type.kind);
-  return {
-    parent: { ...parent, spec: spec.spec },
-    finalizing,
-    children: <T extends KubeObject>(ref: ChildRef<T>) => ofType(ref) as T[],
-    child: <T extends KubeObject>(ref: ChildRef<T>, name: string) =>
-      ofType(ref).find((c) => c.metadata?.name === name) as T | undefined,
-  };
+  return syncRequest({ ...parent, spec: spec.spec }, finalizing, (type) =>
+    children.filter((c) => c.apiVersion === type.apiVersion && c.kind === type.kind),
+  );
 }
 
 function configOf(operator: object | OperatorConfig<unknown>): OperatorConfig<unknown> {

@@ -12,7 +12,7 @@ import {
   type SyncRequest,
   type SyncResponse,
 } from '../../src/index.js';
-import { installCrds } from '../../src/testkit/install.js';
+import { installOperatorCrds } from '../../src/testkit/install.js';
 import { ConfigMap, Pod, Secret, ServiceAccount } from '../../src/types/index.js';
 
 export interface WidgetSpec {
@@ -36,43 +36,9 @@ export const Gadget = customResource({ group: 'operon.test', version: 'v1', kind
 export const widgetPath = (ns: string, name = '') =>
   `/apis/operon.test/v1/namespaces/${ns}/widgets${name ? `/${name}` : ''}`;
 
-/** Installs the Widget and Gadget CRDs (idempotent). */
+/** Installs the Widget and Gadget CRDs, generated from the operators below (idempotent). */
 export async function installTestCrds(kc: KubeConfig): Promise<void> {
-  await installCrds(
-    kc,
-    ['Widget', 'Gadget'].map((kind) => ({
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: `${kind.toLowerCase()}s.operon.test` },
-      spec: {
-        group: 'operon.test',
-        scope: 'Namespaced',
-        names: {
-          kind,
-          plural: `${kind.toLowerCase()}s`,
-          singular: kind.toLowerCase(),
-          listKind: `${kind}List`,
-        },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            subresources: { status: {} },
-            schema: {
-              openAPIV3Schema: {
-                type: 'object',
-                properties: {
-                  spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-                  status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-                },
-              },
-            },
-          },
-        ],
-      },
-    })),
-  );
+  await installOperatorCrds(kc, [WidgetOperator, GadgetOperator]);
 }
 
 /** Owns a ConfigMap (apply), a Secret (replace), a Pod (recreate) and a ServiceAccount (on-delete). */

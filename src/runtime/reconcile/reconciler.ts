@@ -3,29 +3,17 @@ import type { OperatorConfig } from '../../config/operator-config.js';
 import { OperonError } from '../../errors/operon-error.js';
 import type { Logger } from '../../observability/logger.js';
 import type { KubeObject } from '../../types/kube-object.js';
-import type {
-  ChildRef,
-  FinalizeResponse,
-  JsonObject,
-  Parent,
-  SyncRequest,
-  SyncResponse,
-} from '../../types/sync.js';
+import type { FinalizeResponse, JsonObject, Parent, SyncRequest, SyncResponse } from '../../types/sync.js';
 import { type ApiClient, PatchType } from '../api/api-client.js';
 import { ApiError } from '../api/api-error.js';
 import { resourcePath } from '../api/resource-path.js';
-import {
-  isControlledBy,
-  type Ownership,
-  type ParentObject,
-  planChildren,
-  validateSyncResponse,
-} from '../planner/index.js';
+import { type Ownership, type ParentObject, planChildren, validateSyncResponse } from '../planner/index.js';
 import type { ReconcileResult } from '../queue/index.js';
 import { ChildWriter } from './child-writer.js';
 import type { EventRecorder } from './event-recorder.js';
 import type { OperatorCache } from './operator-cache.js';
 import { buildStatus, type SyncOutcome, statusUnchanged } from './status.js';
+import { syncRequest } from './sync-request.js';
 import { transformAndValidateSpec } from './validate-spec.js';
 
 /** Dependencies of a {@link Reconciler}. */
@@ -187,18 +175,9 @@ export class Reconciler {
 
   private request(parent: ParentObject, spec: unknown, finalizing: boolean): SyncRequest<unknown> {
     const { cache } = this.deps;
-    const uid = parent.metadata.uid;
-    const ns = parent.metadata.namespace;
-    const view = { ...parent, spec } as Parent<unknown>;
-    return {
-      parent: view,
-      finalizing,
-      children: <T extends KubeObject>(ref: ChildRef<T>) => cache.childrenOf(ref.type, uid) as T[],
-      child: <T extends KubeObject>(ref: ChildRef<T>, name: string) => {
-        const obj = cache.child(ref.type, ref.type.namespaced ? ns : undefined, name);
-        return obj && isControlledBy(obj, uid) ? (obj as T) : undefined;
-      },
-    };
+    return syncRequest({ ...parent, spec } as Parent<unknown>, finalizing, (type) =>
+      cache.childrenOf(type, parent.metadata.uid),
+    );
   }
 
   /** This parent's children, plus any cached object holding a desired name (to detect clashes). */

@@ -1,0 +1,22 @@
+import type { KubeObject } from '../../types/kube-object.js';
+import type { ResourceType } from '../../types/resource-type.js';
+import type { ChildRef, Parent, SyncRequest } from '../../types/sync.js';
+
+/**
+ * Builds the {@link SyncRequest} `sync` and `finalize` get, from the parent (its spec already
+ * transformed) and a function listing its current children of one type, sorted by name. The
+ * runtime reads those from the caches; the test kit's `runSync` from plain objects — one shape for both.
+ */
+export function syncRequest<TSpec>(
+  parent: Parent<TSpec>,
+  finalizing: boolean,
+  childrenOf: (type: ResourceType) => readonly KubeObject[],
+): SyncRequest<TSpec> {
+  return {
+    parent,
+    finalizing,
+    children: <T extends KubeObject>(ref: ChildRef<T>) => childrenOf(ref.type) as T[],
+    child: <T extends KubeObject>(ref: ChildRef<T>, name: string) =>
+      childrenOf(ref.type).find((c) => c.metadata?.name === name) as T | undefined,
+  };
+}
