@@ -28,7 +28,7 @@ const logLines = new Writable({
 });
 
 say(
-  'Starting the control plane (or use OPERON_KUBECONFIG / KUBECONFIG; the first local run compiles it from Go modules, about 8 minutes on 2 cores)',
+  'Starting a local cluster: API server, controllers, scheduler and 3 simulated Nodes (or use OPERON_KUBECONFIG / KUBECONFIG; the first local run compiles it from Go modules, about 10 minutes on 2 cores)',
 );
 const cp = await startControlPlane({ log: (l) => process.stdout.write(`  ${l}\n`) });
 const api = new ApiClient(cp.kubeConfig, 'operon-demo');
@@ -137,6 +137,7 @@ async function showConverged(replicas: number, message: string): Promise<void> {
     return (
       es?.status?.observedGeneration === es?.metadata.generation &&
       es?.status?.pods === replicas &&
+      es?.status?.readyPods === replicas &&
       current.length === replicas &&
       current.every((p) => p.spec?.containers[0].args?.[0] === `-text=${message}`)
     );
@@ -147,16 +148,14 @@ async function showConverged(replicas: number, message: string): Promise<void> {
   const svc = await get<V1Service>(`/api/v1/namespaces/${namespace}/services/hello`);
   for (const p of await pods())
     process.stdout.write(
-      `  Pod ${p.metadata?.name}  uid ${p.metadata?.uid?.slice(0, 8)}  ${p.spec?.containers[0].args?.[0]}\n`,
+      `  Pod ${p.metadata?.name}  uid ${p.metadata?.uid?.slice(0, 8)}  ${p.status?.phase} on ${p.spec?.nodeName} ` +
+        `ip ${p.status?.podIP}  ${p.spec?.containers[0].args?.[0]}\n`,
     );
   process.stdout.write(
     `  Service ${svc?.metadata?.name}  uid ${svc?.metadata?.uid?.slice(0, 8)}  clusterIP ${svc?.spec?.clusterIP}\n`,
   );
   process.stdout.write(
     `  status: ${JSON.stringify({ pods: es?.status.pods, readyPods: es?.status.readyPods, service: es?.status.service })}\n`,
-  );
-  process.stdout.write(
-    '  (no kubelet runs on the local control plane, so Pods stay Pending and readyPods stays 0)\n',
   );
 }
 

@@ -81,6 +81,8 @@ export class EchoServerOperator {
       this.pods.desired({
         metadata: { name: `${metadata.name}-${i}`, labels },
         spec: {
+          // http-echo exits at once on SIGTERM: the default 30 s would only slow down recreates.
+          terminationGracePeriodSeconds: 5,
           containers: [
             {
               name: 'echo',

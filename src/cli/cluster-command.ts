@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { startControlPlane, stopDetachedControlPlane } from '../testkit/control-plane.js';
 
 /** Where `operon cluster up` keeps its control plane unless `--dir` says otherwise. */
@@ -12,7 +12,7 @@ export function defaultClusterDir(): string {
 /** `operon cluster up|down|status`: a local control plane in the background, for people. */
 export function clusterCommand(): Command {
   const cmd = new Command('cluster').description(
-    'run a local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) in the background',
+    'run a local Kubernetes cluster (control plane, scheduler, simulated Nodes) in the background',
   );
   const dirOption = [
     '--dir <dir>',
@@ -24,7 +24,8 @@ export function clusterCommand(): Command {
     .command('up')
     .description('start it (building it from Go modules on first use) and print the kubeconfig path')
     .option(...dirOption)
-    .action(async (opts: { dir: string }) => {
+    .option('--nodes <count>', 'simulated Nodes (KWOK) to run Pods on', parseNodeCount, 3)
+    .action(async (opts: { dir: string; nodes: number }) => {
       const running = kubeconfigOf(opts.dir);
       if (running) {
         process.stdout.write(`${running}\n`);
@@ -35,6 +36,7 @@ export function clusterCommand(): Command {
         useExistingCluster: false,
         detached: true,
         dir: opts.dir,
+        nodes: opts.nodes,
         log: (l) => process.stderr.write(`${l}\n`),
       });
       process.stdout.write(`${cp.kubeconfigPath}\n`);
@@ -66,6 +68,14 @@ export function clusterCommand(): Command {
       process.stdout.write(`${running}\n`);
     });
   return cmd;
+}
+
+function parseNodeCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 100) {
+    throw new InvalidArgumentError('expected a whole number of Nodes from 0 to 100.');
+  }
+  return n;
 }
 
 function kubeconfigOf(dir: string): string | undefined {

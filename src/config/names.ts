@@ -1,3 +1,4 @@
+import type { ResourceType } from '../types/resource-type.js';
 import type { OperatorConfig } from './operator-config.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -68,18 +69,29 @@ export function isFinalizerName(name: string): boolean {
 }
 
 /**
- * The finalizer name Operon puts on an operator's parents: the configured one, or `operon.dev/<name>`.
+ * The finalizer name Operon puts on an operator's parents: the configured one, or
+ * `<plural>.<group>/finalizer` of the parent type (as the Java Operator SDK names its default).
  *
  * @remarks
  * Only meaningful when the operator has a `finalize` function; Operon adds no finalizer otherwise.
+ * The default comes from the parent type, not the operator's name, so renaming the operator class
+ * (or its `name`) never strands the finalizers already on parents: a stranded finalizer keeps a
+ * parent, and a namespace deletion with it, from ever finishing. One operator per parent kind
+ * (enforced by `validateOperatorSet`) keeps the default unique within a process; two processes
+ * reconciling one kind must set distinct names.
  *
  * @example
  * ```ts
- * finalizerNameOf({ name: 'echo-server', ...rest }); // 'operon.dev/echo-server'
+ * finalizerNameOf({ parent: { type: EchoServer } }); // 'echoservers.example.com/finalizer'
  * ```
  */
-export function finalizerNameOf(config: Pick<OperatorConfig, 'name' | 'finalizerName'>): string {
-  return config.finalizerName ?? `operon.dev/${config.name}`;
+export function finalizerNameOf(
+  config: Pick<OperatorConfig, 'finalizerName'> & {
+    readonly parent: { readonly type: Pick<ResourceType, 'plural' | 'group'> };
+  },
+): string {
+  const { plural, group } = config.parent.type;
+  return config.finalizerName ?? `${plural}.${group}/finalizer`;
 }
 
 // A close valid label to suggest in messages, or undefined when nothing sensible is left.

@@ -38,7 +38,7 @@ export interface OperatorConfig<TSpec = JsonObject> {
   // the form the runtime takes.
   sync(req: SyncRequest<TSpec>): SyncResponse | Promise<SyncResponse>;
   finalize?(req: SyncRequest<TSpec>): FinalizeResponse | Promise<FinalizeResponse>;
-  /** Defaults to `operon.dev/<name>`; only used when `finalize` is set. */
+  /** Defaults to `<parent plural>.<parent group>/finalizer` (see `finalizerNameOf`); only used when `finalize` is set. */
   readonly finalizerName?: string;
   /** Where the config came from, for messages (e.g. the class name). */
   readonly source?: string;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { KubeObject } from '../types/kube-object.js';
 import type { ResourceType } from '../types/resource-type.js';
+import type { ChildRef } from '../types/sync.js';
 import type { UpdateStrategy } from '../types/update-strategy.js';
 import { CHILD_METADATA } from './metadata-keys.js';
 import { appendMetadata, type ChildMetadata, classOf } from './read-metadata.js';
@@ -27,11 +28,31 @@ import { appendMetadata, type ChildMetadata, classOf } from './read-metadata.js'
 export function Child<T extends KubeObject>(
   type: ResourceType<T>,
   strategy: UpdateStrategy = 'apply',
-): (target: object, property: string | symbol) => void {
-  return (target, property) => {
+): ChildPropertyDecorator<T> {
+  return (target: object, property: string | symbol) => {
     const { cls, isStatic } = classOf(target);
     const entry: ChildMetadata = Object.freeze({ property, type: type as ResourceType, strategy, isStatic });
     appendMetadata(CHILD_METADATA, cls, entry);
   };
 }
 Child.KEY = CHILD_METADATA;
+
+/**
+ * A property decorator that only fits a property typed `ChildRef` of the decorator's resource type:
+ * `@Child(Pod) services!: ChildRef<V1Service>` does not compile ("Unable to resolve signature of
+ * property decorator"), instead of failing in `sync` at run time. An untyped `ChildRef` fits any
+ * resource type.
+ *
+ * @remarks
+ * With legacy decorators, `target` is the prototype (or the constructor, for a static property) and
+ * `property` the key's literal type, so the class's property type can be checked here. A `private`
+ * or `protected` property is invisible to that check (TypeScript hides its type outside the
+ * class), so the second signature accepts it unchecked rather than rejecting it.
+ */
+export interface ChildPropertyDecorator<T extends KubeObject> {
+  <K extends string | symbol>(target: { [P in K]?: ChildRef<T> }, property: K): void;
+  <O extends object, K extends string | symbol>(
+    target: O & (K extends keyof O ? never : unknown),
+    property: K,
+  ): void;
+}

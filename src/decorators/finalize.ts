@@ -15,7 +15,7 @@ import { appendMetadata, classOf, type MethodMetadata } from './read-metadata.js
  * ```
  */
 export interface FinalizeOptions {
-  /** `<domain>/<name>`; defaults to the operator's `finalizerName`, else `operon.dev/<operator name>`. */
+  /** `<domain>/<name>`; defaults to the operator's `finalizerName`, else `<parent plural>.<parent group>/finalizer`. */
   finalizerName?: string;
 }
 

@@ -21,7 +21,7 @@ import type { OperatorClass, OperatorMetadata } from './read-metadata.js';
 export interface OperatorCommonOptions {
   /** Defaults to the class name in kebab-case without a trailing `Operator` (`EchoServerOperator` → `echo-server`). */
   name?: string;
-  /** `<domain>/<name>`; defaults to `operon.dev/<operator name>`. Only used with `@Finalize`. */
+  /** `<domain>/<name>`; defaults to `<parent plural>.<parent group>/finalizer`, which does not change when the class is renamed. Only used with `@Finalize`. */
   finalizerName?: string;
 }
 

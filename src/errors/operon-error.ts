@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'SPEC_INVALID'
   | 'NAME_CONFLICT'
   | 'CONTROL_PLANE'
-  | 'NOT_STARTED';
+  | 'NOT_STARTED'
+  | 'STALE_CACHE';
 
 /**
  * Base of every error Operon throws. Messages say what happened, the likely cause, and the fix.

@@ -9,6 +9,11 @@ export interface ControlPlaneBinaries {
   etcd: string;
   kubeApiserver: string;
   kubeControllerManager: string;
+  kubeScheduler: string;
+  /** KWOK's controller: simulated kubelets for fake Nodes. */
+  kwok: string;
+  /** KWOK's stage file (Node and Pod lifecycles), assembled by `build.sh`. */
+  kwokStages: string;
   pki: string;
 }
 
@@ -17,7 +22,7 @@ export interface ControlPlaneBinaries {
  * later runs reuse the cache under `~/.cache/operon/controlplane/`).
  *
  * @remarks
- * `OPERON_CONTROLPLANE_BIN` may name a folder that already holds the four binaries; otherwise
+ * `OPERON_CONTROLPLANE_BIN` may name a folder that already holds the binaries and KWOK's stage file; otherwise
  * `controlplane/build.sh` of this package is run, and its progress lines are passed to `log`.
  */
 export async function controlPlaneBinaries(
@@ -29,6 +34,9 @@ export async function controlPlaneBinaries(
     etcd: join(dir, 'etcd'),
     kubeApiserver: join(dir, 'kube-apiserver'),
     kubeControllerManager: join(dir, 'kube-controller-manager'),
+    kubeScheduler: join(dir, 'kube-scheduler'),
+    kwok: join(dir, 'kwok'),
+    kwokStages: join(dir, 'kwok-stages.yaml'),
     pki: join(dir, 'operon-pki'),
   };
   const missing = Object.values(bins).filter((b) => !existsSync(b));

@@ -11,6 +11,7 @@ import { ApiClient } from '../runtime/api/api-client.js';
 import { ApiError } from '../runtime/api/api-error.js';
 import { controlPlaneBinaries } from './control-plane-binaries.js';
 import { writeKubeConfig } from './kubeconfig-file.js';
+import { createKwokNodes, KWOK_NODE_ANNOTATION } from './kwok-nodes.js';
 import { freePort, type ManagedProcess, startProcess, stopProcesses, waitReady } from './processes.js';
 
 /** Options of {@link startControlPlane}. */
@@ -26,8 +27,26 @@ export interface ControlPlaneOptions {
   detached?: boolean;
   /** Progress lines (build progress, start-up steps). */
   log?: (line: string) => void;
-  /** Start-up timeouts in ms; defaults suit 2 cores: etcd 30 s, API server 120 s, controller manager 60 s. */
-  timeouts?: { etcd?: number; apiserver?: number; controllerManager?: number };
+  /**
+   * Which cluster to start (default `'realistic'`).
+   * - `'realistic'`: kube-controller-manager with its default controller set (Deployments,
+   *   ReplicaSets, StatefulSets, Jobs, EndpointSlices, ServiceAccounts and their tokens, garbage
+   *   collection, ...), kube-scheduler, and KWOK simulating the kubelets of {@link nodes} Nodes:
+   *   Pods are scheduled, become Running and Ready, get IPs, and terminate over their grace period.
+   * - `'minimal'`: only the garbage collector, namespace and ServiceAccount controllers; no
+   *   scheduler and no Nodes, so Pods stay Pending. Faster to start, for tests of the API alone.
+   *
+   * The API server is the same in both: default admission plugins (ServiceAccount,
+   * DefaultTolerationSeconds, ...) plus OwnerReferencesPermissionEnforcement, as on real clusters.
+   */
+  profile?: 'realistic' | 'minimal';
+  /** Simulated Nodes in the realistic profile (default 3; 0 runs no KWOK, so Pods stay Pending). */
+  nodes?: number;
+  /**
+   * Start-up timeouts in ms; defaults suit 2 cores: etcd 30 s, API server 120 s, controller
+   * manager, scheduler and KWOK 60 s each, Nodes Ready 60 s.
+   */
+  timeouts?: { etcd?: number; apiserver?: number; controllerManager?: number; nodes?: number };
 }
 
 /** A service account's access, for {@link ControlPlane.serviceAccountKubeConfig}. */
@@ -82,6 +101,33 @@ interface ApiServerControl {
   start(): Promise<void>;
 }
 
+/** A process started after the API server, with the URL that answers 200 once it is ready. */
+interface Component {
+  name: string;
+  binary: string;
+  args: string[];
+  ready: string;
+}
+
+/** The minimal profile's controllers: enough for namespaces, garbage collection and Pod admission. */
+const MINIMAL_CONTROLLERS = [
+  'garbage-collector-controller',
+  'namespace-controller',
+  // ServiceAccount admission rejects Pods in a namespace without its `default` ServiceAccount.
+  'serviceaccount-controller',
+  'serviceaccount-token-controller',
+];
+
+/**
+ * Stops a cluster's processes: the API server's clients first (all at once), then the API server,
+ * then etcd, so no component logs a storm of connection errors on the way down.
+ */
+async function stopCluster(procs: readonly ManagedProcess[]): Promise<void> {
+  const order = ['kube-apiserver', 'etcd'];
+  await Promise.all(procs.filter((p) => !order.includes(p.name)).map((p) => stopProcesses([p])));
+  for (const name of order) await stopProcesses(procs.filter((p) => p.name === name));
+}
+
 /** What `cluster up` leaves behind so that `cluster down` (another process) can stop it. */
 interface StateFile {
   pids: { name: string; pid: number }[];
@@ -89,8 +135,10 @@ interface StateFile {
 }
 
 /**
- * Starts etcd, kube-apiserver (TLS, token auth, RBAC) and kube-controller-manager (garbage
- * collector and namespace controllers) on free loopback ports, and waits until each is ready.
+ * Starts a local cluster on free loopback ports and waits until it can run Pods: etcd,
+ * kube-apiserver (TLS, token auth, Node+RBAC authorization, the default admission plugins),
+ * kube-controller-manager and, in the realistic profile (the default), kube-scheduler and KWOK
+ * with three Ready Nodes. See {@link ControlPlaneOptions.profile}.
  *
  * @remarks
  * When `OPERON_KUBECONFIG` or `KUBECONFIG` names a cluster (and `useExistingCluster` is not false),
@@ -119,25 +167,49 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   mkdirSync(dir, { recursive: true });
   const pki = join(dir, 'pki');
   execFileSync(bins.pki, [pki]);
-  const [etcdPort, peerPort, apiPort, kcmPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
-  const adminToken = randomBytes(24).toString('hex');
-  const kcmToken = randomBytes(24).toString('hex');
+  const profile = options.profile ?? 'realistic';
+  const nodes = options.nodes ?? (profile === 'realistic' ? 3 : 0);
+  if (profile === 'minimal' && nodes > 0) {
+    throw new OperonError(
+      'CONTROL_PLANE',
+      `The minimal profile runs no scheduler, so its ${nodes} Node(s) would never get a Pod. Use profile 'realistic' for Nodes, or leave nodes out.`,
+    );
+  }
+  if (!Number.isInteger(nodes) || nodes < 0 || nodes > 100) {
+    throw new OperonError('CONTROL_PLANE', `nodes must be a whole number from 0 to 100; got ${nodes}.`);
+  }
+  const [etcdPort, peerPort, apiPort, kcmPort, schedulerPort, kwokPort] = await Promise.all(
+    Array.from({ length: 6 }, () => freePort()),
+  );
+  // One identity per component, as on real clusters (all in system:masters: this is a test cluster,
+  // and the components' own RBAC bootstrap roles are not what Operon's tests are about).
+  const tokens = {
+    admin: randomBytes(24).toString('hex'),
+    kcm: randomBytes(24).toString('hex'),
+    scheduler: randomBytes(24).toString('hex'),
+    kwok: randomBytes(24).toString('hex'),
+  };
   writeFileSync(
     join(dir, 'tokens.csv'),
-    `${adminToken},operon-admin,uid-admin,"system:masters"\n${kcmToken},system:kube-controller-manager,uid-kcm,"system:masters"\n`,
+    [
+      `${tokens.admin},operon-admin,uid-admin,"system:masters"`,
+      `${tokens.kcm},system:kube-controller-manager,uid-kcm,"system:masters"`,
+      `${tokens.scheduler},system:kube-scheduler,uid-scheduler,"system:masters"`,
+      `${tokens.kwok},kwok-controller,uid-kwok,"system:masters"`,
+      '',
+    ].join('\n'),
     { mode: 0o600 },
   );
-  const timeouts = { etcd: 30_000, apiserver: 120_000, controllerManager: 60_000, ...options.timeouts };
+  const timeouts = {
+    etcd: 30_000,
+    apiserver: 120_000,
+    controllerManager: 60_000,
+    nodes: 60_000,
+    ...options.timeouts,
+  };
   const procs: ManagedProcess[] = [];
   let apiServerControl: ApiServerControl | undefined;
-  const stopAll = async () => {
-    await stopProcesses([...procs].reverse());
-  };
+  const stopAll = () => stopCluster(procs);
   // A test process that crashes must not leave a control plane behind.
   const onExit = () => {
     for (const p of procs) p.child.kill('SIGKILL');
@@ -179,15 +251,24 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--cert-dir=${join(dir, 'apiserver-certs')}`,
       `--client-ca-file=${join(pki, 'ca.crt')}`,
       `--token-auth-file=${join(dir, 'tokens.csv')}`,
-      '--authorization-mode=RBAC',
+      '--authorization-mode=Node,RBAC',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${join(pki, 'sa.pub')}`,
       `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
-      '--service-cluster-ip-range=10.0.0.0/24',
+      // A /16 holds 65k ClusterIPs: a /24 stops at 254 Services ("range is full").
+      '--service-cluster-ip-range=10.96.0.0/16',
       '--allow-privileged=true',
-      '--disable-admission-plugins=ServiceAccount',
-      // As on real clusters: setting blockOwnerDeletion needs `update` on the owner's finalizers.
+      // The default admission plugins (ServiceAccount, DefaultTolerationSeconds, Priority, ...)
+      // plus, as on real clusters, OwnerReferencesPermissionEnforcement: setting
+      // blockOwnerDeletion needs `update` on the owner's finalizers.
       '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
+      // Without a request-header CA, the controller manager and the scheduler log a missing
+      // "requestheader-client-ca-file" every few seconds. No front-proxy certificate is issued.
+      `--requestheader-client-ca-file=${join(pki, 'ca.crt')}`,
+      '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
       '--endpoint-reconciler-type=none',
       '--enable-priority-and-fairness=false',
       '--profiling=false',
@@ -232,38 +313,91 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const server = `https://127.0.0.1:${apiPort}`;
     const caFile = join(pki, 'ca.crt');
     const kubeconfigPath = join(dir, 'admin.kubeconfig');
-    const kc = writeKubeConfig(kubeconfigPath, { server, caFile, user: 'operon-admin', token: adminToken });
-    const kcmConfig = join(dir, 'kcm.kubeconfig');
-    writeKubeConfig(kcmConfig, { server, caFile, user: 'kube-controller-manager', token: kcmToken });
+    const kc = writeKubeConfig(kubeconfigPath, { server, caFile, user: 'operon-admin', token: tokens.admin });
+    const componentConfig = (name: string, token: string) => {
+      const path = join(dir, `${name}.kubeconfig`);
+      writeKubeConfig(path, { server, caFile, user: name, token });
+      return path;
+    };
+    const kcmConfig = componentConfig('kube-controller-manager', tokens.kcm);
+    const components: Component[] = [
+      {
+        name: 'kube-controller-manager',
+        binary: bins.kubeControllerManager,
+        args: [
+          `--kubeconfig=${kcmConfig}`,
+          `--authentication-kubeconfig=${kcmConfig}`,
+          `--authorization-kubeconfig=${kcmConfig}`,
+          `--controllers=${profile === 'realistic' ? '*' : MINIMAL_CONTROLLERS.join(',')}`,
+          // The token controller signs ServiceAccount tokens and publishes kube-root-ca.crt.
+          `--service-account-private-key-file=${join(pki, 'sa.key')}`,
+          `--root-ca-file=${caFile}`,
+          `--cluster-signing-cert-file=${caFile}`,
+          `--cluster-signing-key-file=${join(pki, 'ca.key')}`,
+          // One ServiceAccount per controller in kube-system, as on real clusters.
+          '--use-service-account-credentials=true',
+          '--leader-elect=false',
+          '--bind-address=127.0.0.1',
+          `--secure-port=${kcmPort}`,
+          '--kube-api-qps=100',
+          '--kube-api-burst=200',
+          '--concurrent-gc-syncs=20',
+          '--concurrent-namespace-syncs=10',
+          '--v=1',
+        ],
+        ready: `https://127.0.0.1:${kcmPort}/healthz`,
+      },
+    ];
+    if (profile === 'realistic') {
+      const schedulerConfig = componentConfig('kube-scheduler', tokens.scheduler);
+      components.push({
+        name: 'kube-scheduler',
+        binary: bins.kubeScheduler,
+        args: [
+          `--kubeconfig=${schedulerConfig}`,
+          `--authentication-kubeconfig=${schedulerConfig}`,
+          `--authorization-kubeconfig=${schedulerConfig}`,
+          '--leader-elect=false',
+          '--bind-address=127.0.0.1',
+          `--secure-port=${schedulerPort}`,
+          '--v=1',
+        ],
+        ready: `https://127.0.0.1:${schedulerPort}/healthz`,
+      });
+    }
+    if (nodes > 0) {
+      components.push({
+        name: 'kwok',
+        binary: bins.kwok,
+        args: [
+          `--kubeconfig=${componentConfig('kwok', tokens.kwok)}`,
+          `--config=${bins.kwokStages}`,
+          `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
+          '--node-lease-duration-seconds=40',
+          // Pod IPs come from each Node's podCIDR; this range must not overlap the service range.
+          '--cidr=10.244.0.0/16',
+          `--server-address=127.0.0.1:${kwokPort}`,
+        ],
+        ready: `http://127.0.0.1:${kwokPort}/readyz`,
+      });
+    }
 
-    log(`starting kube-controller-manager (garbage collector, namespace controller)`);
-    const kcm = startProcess(
-      'kube-controller-manager',
-      bins.kubeControllerManager,
-      [
-        `--kubeconfig=${kcmConfig}`,
-        `--authentication-kubeconfig=${kcmConfig}`,
-        `--authorization-kubeconfig=${kcmConfig}`,
-        '--controllers=garbage-collector-controller,namespace-controller',
-        '--leader-elect=false',
-        '--use-service-account-credentials=false',
-        '--bind-address=127.0.0.1',
-        `--secure-port=${kcmPort}`,
-        '--kube-api-qps=100',
-        '--kube-api-burst=200',
-        '--concurrent-gc-syncs=20',
-        '--concurrent-namespace-syncs=10',
-        '--v=1',
-      ],
-      join(dir, 'kube-controller-manager.log'),
-      options.detached,
+    log(`starting ${components.map((c) => c.name).join(', ')}`);
+    // Independent of each other: start them together, then wait for each.
+    const started = components.map((c) => {
+      const p = startProcess(c.name, c.binary, c.args, join(dir, `${c.name}.log`), options.detached);
+      procs.push(p);
+      return { c, p };
+    });
+    await Promise.all(
+      started.map(({ c, p }) =>
+        waitReady(p, () => probe(c.ready, undefined, true), timeouts.controllerManager),
+      ),
     );
-    procs.push(kcm);
-    await waitReady(
-      kcm,
-      () => probe(`https://127.0.0.1:${kcmPort}/healthz`, undefined, true),
-      timeouts.controllerManager,
-    );
+    if (nodes > 0) {
+      log(`creating ${nodes} simulated Node(s) and waiting for them to be Ready`);
+      await createKwokNodes(kc, nodes, timeouts.nodes, started.find(({ c }) => c.name === 'kwok')!.p);
+    }
 
     if (options.detached) {
       const state: StateFile = {
@@ -272,7 +406,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       };
       writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2));
     }
-    log(`control plane ready: KUBECONFIG=${kubeconfigPath}`);
+    log(`${profile} cluster ready: KUBECONFIG=${kubeconfigPath}`);
     return makeHandle(
       kc,
       kubeconfigPath,
@@ -301,12 +435,16 @@ export async function stopDetachedControlPlane(dir: string): Promise<boolean> {
   const stateFile = join(dir, 'state.json');
   if (!existsSync(stateFile)) return false;
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as StateFile;
-  for (const { pid } of [...state.pids].reverse()) {
+  const stopPid = async (pid: number) => {
     signal(pid, 'SIGTERM');
     const deadline = Date.now() + 10_000;
     while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     if (alive(pid)) signal(pid, 'SIGKILL');
-  }
+  };
+  // Same order as stopCluster: the API server's clients, then the API server, then etcd.
+  const order = ['kube-apiserver', 'etcd'];
+  await Promise.all(state.pids.filter((p) => !order.includes(p.name)).map((p) => stopPid(p.pid)));
+  for (const name of order) for (const p of state.pids.filter((q) => q.name === name)) await stopPid(p.pid);
   rmSync(dir, { recursive: true, force: true });
   return true;
 }

@@ -108,7 +108,7 @@ describe('Operon core against a real API server', () => {
       assert.equal(child.metadata?.ownerReferences?.[0]?.controller, true);
       assert.equal(child.metadata?.labels?.['operon.dev/operator'], 'widget');
       assert.deepEqual(child.data, { a: '1' });
-      assert.deepEqual(w.metadata?.finalizers, ['operon.dev/widget']);
+      assert.deepEqual(w.metadata?.finalizers, ['widgets.operon.test/finalizer']);
     } finally {
       await host.stop();
     }

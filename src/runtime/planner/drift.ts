@@ -1,6 +1,6 @@
-import type { V1OwnerReference } from '@kubernetes/client-node';
 import type { KubeObject } from '../../types/kube-object.js';
-import { isRecord } from './json.js';
+import { type ChildBaseline, projectionOf } from './baseline.js';
+import { differenceIn, renderPath } from './compare.js';
 import { DESIRED_HASH_ANNOTATION } from './ownership.js';
 
 /**
@@ -8,70 +8,61 @@ import { DESIRED_HASH_ANNOTATION } from './ownership.js';
  *
  * @param desired - a child as `decorateChild` returns it (it carries the desired-hash annotation).
  * @param live - the object in the cache.
+ * @param baseline - what the server made of Operon's last write of this child, if Operon remembers it.
  *
  * @remarks
  * Two checks, both required:
  * 1. The live desired-hash annotation equals the desired one. This catches a field the author
  *    removed, which the live object still has and no subset comparison can see.
- * 2. Every field the desired object sets equals the live one, which catches drift made by someone
- *    else in fields the operator owns. Objects compare key by key on the desired side, so fields the
- *    API server or other controllers add (defaults, `status`, other labels) are ignored. Arrays
- *    compare element by element and must have the same length. Scalars compare strictly: a desired
- *    `"80"` does not match a live `80`. Owner references (by UID) and finalizers are sets: each desired
- *    one must be live, in any order, and others may add theirs. `apiVersion` and
- *    `kind` are not compared (the caller pairs objects of the same type).
+ * 2. The live object holds every field the desired object sets, by the mutation-tolerant rules of
+ *    {@link firstDifference}: fields, list elements and labels that others add are ignored, and
+ *    quantities compare by value. This catches drift made by someone else in fields the operator owns.
  *
- * The API server drops empty and zero values of many fields (Go's `omitempty`): a desired `false`,
- * `0`, `""`, `{}` or `[]` therefore matches a live field that is absent, and a desired `null`
- * matches absent or `null`.
+ * When 2 fails and a `baseline` for the same desired hash is given, the child still holds if it is the
+ * very object the server returned (same `resourceVersion`), or if every field the desired object sets
+ * reads as it did then (same {@link projectionOf}). That covers rewrites the rules do not know, such as
+ * a webhook pinning an image to a digest, while a later change by another writer to a field Operon
+ * sets is still drift. Owner references and finalizers must hold in every case: nothing rewrites them.
  *
- * Limitation: values the API server rewrites into another form look like drift forever, and cause a
- * write on every sync (with `recreate`, a new object every sync). CPU `"0.5"` comes back as `"500m"`,
- * and a quantity written as the number `1` comes back as the string `"1"`. Write canonical forms in
- * desired objects: the form `kubectl get -o yaml` shows.
+ * Limitation: list entries, labels and fields that others add are not drift, so Operon never removes
+ * them (a sidecar someone injected stays). Only a field the author removed from the desired object is
+ * removed from the live one, through the hash and the strategy's write.
  */
-export function matchesDesired(desired: KubeObject, live: KubeObject): boolean {
-  // The field comparison below covers the annotation too; checking it first is the cheap common
-  // case (a changed desired object), and rejects a desired object that lacks it.
+export function matchesDesired(desired: KubeObject, live: KubeObject, baseline?: ChildBaseline): boolean {
+  // Cheap, and the common case of a changed desired object; it also rejects a desired object that lacks
+  // the annotation.
   const hash = desired.metadata?.annotations?.[DESIRED_HASH_ANNOTATION];
   if (hash === undefined || live.metadata?.annotations?.[DESIRED_HASH_ANNOTATION] !== hash) return false;
-  // apiVersion and kind are left out: the planner matched the type already, and objects from a list
-  // response may lack them.
-  const { metadata, apiVersion: _apiVersion, kind: _kind, ...rest } = desired;
-  if (!holds(rest, live)) return false;
-  if (metadata === undefined) return true;
-  const { ownerReferences, finalizers, ...meta } = metadata;
+  if (firstDifference(desired, live) === undefined) return true;
+  if (baseline === undefined || baseline.desiredHash !== hash) return false;
+  const { ownerReferences, finalizers } = desired.metadata ?? {};
+  if (differenceIn({ ownerReferences, finalizers }, live.metadata) !== undefined) return false;
+  const version = live.metadata?.resourceVersion;
   return (
-    holds(meta, live.metadata) &&
-    ownerReferencesHold(ownerReferences, live.metadata?.ownerReferences) &&
-    (finalizers ?? []).every((f) => live.metadata?.finalizers?.includes(f))
+    (version !== undefined && version !== '' && version === baseline.resourceVersion) ||
+    projectionOf(desired, live) === baseline.projection
   );
 }
 
-/** Whether `have` holds every value `want` sets (see {@link matchesDesired} for the rules). */
-function holds(want: unknown, have: unknown): boolean {
-  if (have === undefined && isEmptyValue(want)) return true;
-  if (Array.isArray(want)) {
-    return Array.isArray(have) && have.length === want.length && want.every((w, i) => holds(w, have[i]));
-  }
-  if (isRecord(want)) {
-    return isRecord(have) && Object.entries(want).every(([key, w]) => w === undefined || holds(w, have[key]));
-  }
-  return want === have;
-}
-
-/** Values Kubernetes omits when they are empty, and `null`, which asks for absence. */
-function isEmptyValue(value: unknown): boolean {
-  if (value === null || value === false || value === 0 || value === '') return true;
-  if (Array.isArray(value)) return value.length === 0;
-  return isRecord(value) && Object.keys(value).length === 0;
-}
-
-// The API server keeps owner references as a set keyed by UID (finalizers as a plain set); others may
-// add theirs and the order carries no meaning, so comparing them as arrays would see drift forever.
-function ownerReferencesHold(
-  want: readonly V1OwnerReference[] | undefined,
-  have: readonly V1OwnerReference[] | undefined,
-): boolean {
-  return (want ?? []).every((w) => (have ?? []).some((h) => h.uid === w.uid && holds(w, h)));
+/**
+ * The path of the first field where `live` does not hold `desired` (`spec.containers[name=app].image`,
+ * `spec.replicas`, `metadata.labels.app`), or `undefined` when it holds: check 2 of
+ * {@link matchesDesired}, baseline aside.
+ *
+ * @remarks
+ * Objects compare key by key on the desired side; empty and zero values match an absent field
+ * (Go's `omitempty`). Lists of objects are multisets: each desired element must be held by a distinct
+ * live element, paired by merge key (`name`; `mountPath` for volume mounts; `containerPort` or `port`
+ * with `protocol`, default TCP, for ports; ...), and elements others add are ignored, so Operon never
+ * removes them. Lists of scalars keep their order, except `finalizers`. Scalars compare strictly,
+ * except quantities under `limits`, `requests` and the other quantity maps, and `sizeLimit`. Owner
+ * references are keyed by UID. `apiVersion` and `kind` are not compared (the caller pairs objects
+ * of the same type, and list items may lack them).
+ */
+export function firstDifference(desired: KubeObject, live: KubeObject): string | undefined {
+  const { apiVersion: _apiVersion, kind: _kind, metadata, ...rest } = desired;
+  // A replace carries the live resourceVersion as a precondition; it says nothing about the content.
+  const { resourceVersion: _resourceVersion, ...meta } = metadata ?? {};
+  const found = differenceIn(metadata === undefined ? rest : { ...rest, metadata: meta }, live);
+  return found && renderPath(found);
 }

@@ -4,7 +4,8 @@
  * cached children into the list of writes (create, update per strategy, delete) that reconciles them.
  */
 
-export { matchesDesired } from './drift.js';
+export { baselineOf, type ChildBaseline, projectionOf } from './baseline.js';
+export { firstDifference, matchesDesired } from './drift.js';
 export {
   controllerOf,
   DESIRED_HASH_ANNOTATION,
@@ -26,4 +27,6 @@ export {
   planChildren,
   type UpdateAction,
 } from './plan.js';
+export { parseQuantity, type Quantity, sameQuantity } from './quantity.js';
+export { foldStringData } from './secret-data.js';
 export { type ResponseContext, validateSyncResponse } from './validate-response.js';

@@ -2,6 +2,7 @@ import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
 import type { KubeObject, NamedObject } from '../../types/kube-object.js';
 import type { ResourceType } from '../../types/resource-type.js';
 import { canonicalJson, shortSha256, toJson } from './json.js';
+import { foldStringData } from './secret-data.js';
 
 /**
  * Label on every child Operon creates; its value is the operator's name. Child informers select on
@@ -48,10 +49,11 @@ const SERVER_METADATA = [
 /**
  * The part of a desired object that is the author's: a JSON copy without server-set metadata,
  * `status`, or Operon's own label and hash annotation (which an author may have copied from a live
- * object).
+ * object). A Secret's `stringData` is folded into `data` first, so what Operon hashes, writes and
+ * compares is what the API server stores.
  */
 function authoredPart<T extends KubeObject>(desired: T): T {
-  const copy = toJson(desired);
+  const copy = foldStringData(toJson(desired));
   const record = copy as Record<string, unknown>;
   delete record.status;
   const meta = copy.metadata;
@@ -76,7 +78,8 @@ function authoredPart<T extends KubeObject>(desired: T): T {
  *
  * @remarks
  * Key order does not matter; server-set metadata, `status`, and Operon's own label and annotation
- * are left out, so copying them from a live object does not change the hash.
+ * are left out, so copying them from a live object does not change the hash. A Secret hashes with its
+ * `stringData` folded into `data`: `stringData: { a: 'x' }` and `data: { a: 'eA==' }` hash alike.
  */
 export function desiredHash(desired: KubeObject): string {
   return hashAuthored(authoredPart(desired));
@@ -109,6 +112,7 @@ export function parentOwnerReference(parent: ParentObject, parentType: ResourceT
  *   follow, and an author reference to the parent itself is replaced, never duplicated.
  * - Annotation {@link DESIRED_HASH_ANNOTATION} holds {@link desiredHash} of `desired`.
  * - Server-set metadata and `status` are dropped (see {@link desiredHash}).
+ * - A core/v1 Secret's `stringData` is folded into base64 `data`, as the API server stores it.
  *
  * Expects a child that passed `validateSyncResponse` (in particular, one with a name).
  */

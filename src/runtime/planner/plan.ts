@@ -2,6 +2,7 @@ import { OperonError } from '../../errors/operon-error.js';
 import type { KubeObject, NamedObject } from '../../types/kube-object.js';
 import { type ResourceType, resourceTypeId } from '../../types/resource-type.js';
 import type { ChildRef } from '../../types/sync.js';
+import type { ChildBaseline } from './baseline.js';
 import { childRefFor } from './child-types.js';
 import { matchesDesired } from './drift.js';
 import { controllerOf, decorateChild, isControlledBy, OPERATOR_LABEL, type Ownership } from './ownership.js';
@@ -70,6 +71,12 @@ export interface PlanInput extends Ownership {
    * updated or deleted.
    */
   readonly current: readonly KubeObject[];
+  /**
+   * What the server made of Operon's last write of each child, by child UID (see `baselineOf`). A
+   * child whose fields the server rewrote in ways drift detection does not know still holds as long
+   * as they read as the server left them. Without it, such a child is rewritten on every pass.
+   */
+  readonly baselines?: ReadonlyMap<string, ChildBaseline>;
 }
 
 /**
@@ -81,8 +88,8 @@ export interface PlanInput extends Ownership {
  * - present and not controlled by this parent: `conflict`, never a write;
  * - present, controlled, and being deleted: nothing now; its deletion event brings the parent back,
  *   and the next plan creates it;
- * - present and controlled: nothing if the strategy is `on-delete` or `matchesDesired` holds,
- *   else an update action named after the strategy.
+ * - present and controlled: nothing if the strategy is `on-delete` or `matchesDesired` holds (given
+ *   the child's baseline, if any), else an update action named after the strategy.
  *
  * Per current object controlled by this parent (`ownerReference` with `controller: true` and the
  * parent's UID) and not desired: `delete`, unless it is already being deleted.
@@ -141,7 +148,11 @@ function planOne(
   if (!isControlledBy(live, input.parent.metadata.uid)) {
     return { action: 'conflict', type, object, live, message: conflictMessage(type, live, input) };
   }
-  if (ref.strategy === 'on-delete' || isTerminating(live) || matchesDesired(object, live)) return undefined;
+  const uid = live.metadata.uid;
+  const baseline = uid === undefined ? undefined : input.baselines?.get(uid);
+  if (ref.strategy === 'on-delete' || isTerminating(live) || matchesDesired(object, live, baseline)) {
+    return undefined;
+  }
   switch (ref.strategy) {
     case 'apply':
       return { action: 'apply', type, object, live };

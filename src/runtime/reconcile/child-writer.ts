@@ -7,12 +7,17 @@ import { ApiError } from '../api/api-error.js';
 import { resourcePath } from '../api/resource-path.js';
 import { type ChildAction, controllerOf, isControlledBy } from '../planner/index.js';
 
-/** What one write did, for Events and logs. */
+/** What one write did, for Events, logs and Operon's memory of its own writes. */
 export interface WriteResult {
   action: ChildAction['action'];
   type: ResourceType;
   name: string;
   namespace?: string;
+  /**
+   * The object as the API server answered the write: what it made of it (admission, defaults), or
+   * `null` when the write removed it.
+   */
+  written: KubeObject | null;
 }
 
 /**
@@ -27,6 +32,12 @@ export interface WriteResult {
  *   key is retried with a fresh cache.
  * - `recreate` and `delete` send a UID precondition, so they can never remove a newer object of
  *   the same name.
+ * - `recreate` is two-phase: this pass only deletes, with foreground propagation, so the object and
+ *   its dependents are gone before the name is reused. On real clusters deletion is graceful (a
+ *   Pod runs out its grace period, finalizers run), and a create sent now would fail with
+ *   `AlreadyExists`. The child's DELETED event brings the parent back, and that pass creates it.
+ *
+ * An undefined result means nothing was written (the object was already there, as desired).
  */
 export class ChildWriter {
   constructor(
@@ -43,32 +54,47 @@ export class ChildWriter {
     switch (action.action) {
       case 'conflict':
         throw new OperonError('NAME_CONFLICT', action.message);
-      case 'create':
-        if (strategy === 'apply') await this.createByApply(action.type, action.object, parentUid);
-        else await this.create(action.type, action.object, parentUid);
-        return result(action.action, action.type, action.object);
+      case 'create': {
+        const written =
+          strategy === 'apply'
+            ? await this.createByApply(action.type, action.object, parentUid)
+            : await this.create(action.type, action.object, parentUid);
+        return written && result(action.action, action.type, action.object, written);
+      }
       case 'apply':
-        await this.apply(action.type, action.object);
-        return result(action.action, action.type, action.object);
-      case 'replace':
-        await this.api.request({
+        return result(
+          action.action,
+          action.type,
+          action.object,
+          await this.apply(action.type, action.object),
+        );
+      case 'replace': {
+        const written = await this.api.request<KubeObject>({
           method: 'PUT',
           path: resourcePath(action.type, target(action.object)),
           body: action.object,
         });
-        return result(action.action, action.type, action.object);
+        return result(action.action, action.type, action.object, written);
+      }
       case 'recreate':
-        await this.remove(action.type, action.live);
-        await this.create(action.type, action.object, parentUid);
-        return result(action.action, action.type, action.object);
+        return result(
+          action.action,
+          action.type,
+          action.live,
+          await this.remove(action.type, action.live, 'Foreground'),
+        );
       case 'delete':
-        await this.remove(action.type, action.live);
-        return result(action.action, action.type, action.live);
+        return result(
+          action.action,
+          action.type,
+          action.live,
+          await this.remove(action.type, action.live, 'Background'),
+        );
     }
   }
 
-  private apply(type: ResourceType, object: NamedObject): Promise<unknown> {
-    return this.api.request({
+  private apply(type: ResourceType, object: NamedObject): Promise<KubeObject> {
+    return this.api.request<KubeObject>({
       method: 'PATCH',
       path: resourcePath(type, target(object)),
       query: { fieldManager: this.fieldManager, force: true },
@@ -83,7 +109,11 @@ export class ChildWriter {
    * drops them would leave them in place. Apply alone would also take over a same-named object
    * Operon does not own, hence the GET first (one extra request, only when creating).
    */
-  private async createByApply(type: ResourceType, object: NamedObject, parentUid: string): Promise<void> {
+  private async createByApply(
+    type: ResourceType,
+    object: NamedObject,
+    parentUid: string,
+  ): Promise<KubeObject | undefined> {
     let existing: KubeObject | undefined;
     try {
       existing = await this.api.request<KubeObject>({
@@ -93,13 +123,19 @@ export class ChildWriter {
     } catch (e) {
       if (!ApiError.isNotFound(e)) throw e;
     }
-    if (existing) this.checkExisting(type, object, existing, parentUid);
-    await this.apply(type, object);
+    // Ours already: the cache has not caught up with an earlier create. Its event is on the way and
+    // brings the parent back, so nothing is written (and no second "Created" is reported) now.
+    if (existing && this.checkExisting(type, object, existing, parentUid)) return undefined;
+    return this.apply(type, object);
   }
 
-  private async create(type: ResourceType, object: NamedObject, parentUid: string): Promise<void> {
+  private async create(
+    type: ResourceType,
+    object: NamedObject,
+    parentUid: string,
+  ): Promise<KubeObject | undefined> {
     try {
-      await this.api.request({
+      return await this.api.request<KubeObject>({
         method: 'POST',
         path: resourcePath(type, { namespace: object.metadata.namespace }),
         query: { fieldManager: this.fieldManager },
@@ -112,18 +148,22 @@ export class ChildWriter {
         path: resourcePath(type, target(object)),
       });
       this.checkExisting(type, object, existing, parentUid);
+      return undefined; // ours, created earlier: see createByApply
     }
   }
 
-  /** An object holds the desired name: fine if this parent controls it (a lagging cache), else a conflict. */
+  /**
+   * An object holds the desired name: true if this parent controls it (a lagging cache), else a
+   * `NAME_CONFLICT` is thrown.
+   */
   private checkExisting(
     type: ResourceType,
     object: NamedObject,
     existing: KubeObject,
     parentUid: string,
-  ): void {
+  ): true {
     if (isControlledBy(existing, parentUid)) {
-      if (!existing.metadata?.deletionTimestamp) return;
+      if (!existing.metadata?.deletionTimestamp) return true;
       // A recreate whose old object is still finalizing: retry once it is gone.
       throw new OperonError(
         'API_ERROR',
@@ -139,21 +179,31 @@ export class ChildWriter {
     );
   }
 
-  private async remove(type: ResourceType, live: NamedObject): Promise<void> {
+  /**
+   * Deletes `live` if it is still that object (UID precondition). Returns the object as the server
+   * left it (being deleted: `deletionTimestamp` set), or `null` once it is gone.
+   */
+  private async remove(
+    type: ResourceType,
+    live: NamedObject,
+    propagationPolicy: 'Foreground' | 'Background',
+  ): Promise<KubeObject | null> {
     try {
-      await this.api.request({
+      const answer = await this.api.request<KubeObject>({
         method: 'DELETE',
         path: resourcePath(type, target(live)),
         body: {
           apiVersion: 'v1',
           kind: 'DeleteOptions',
-          propagationPolicy: 'Background',
+          propagationPolicy,
           preconditions: { uid: live.metadata.uid },
         },
       });
+      // A graceful or foreground deletion answers with the object; an immediate one with a Status.
+      return answer?.metadata?.deletionTimestamp ? answer : null;
     } catch (e) {
       // Gone already, or replaced by a newer object (precondition failed): nothing of ours to delete.
-      if (ApiError.isNotFound(e) || ApiError.isConflict(e)) return;
+      if (ApiError.isNotFound(e) || ApiError.isConflict(e)) return null;
       throw e;
     }
   }
@@ -163,6 +213,11 @@ function target(obj: NamedObject): { namespace?: string; name: string } {
   return { namespace: obj.metadata.namespace, name: obj.metadata.name };
 }
 
-function result(action: ChildAction['action'], type: ResourceType, obj: NamedObject): WriteResult {
-  return { action, type, name: obj.metadata.name, namespace: obj.metadata.namespace };
+function result(
+  action: ChildAction['action'],
+  type: ResourceType,
+  obj: NamedObject,
+  written: KubeObject | null,
+): WriteResult {
+  return { action, type, name: obj.metadata.name, namespace: obj.metadata.namespace, written };
 }

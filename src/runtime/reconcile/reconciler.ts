@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { finalizerNameOf } from '../../config/names.js';
 import type { OperatorConfig } from '../../config/operator-config.js';
 import { OperonError } from '../../errors/operon-error.js';
 import type { Logger } from '../../observability/logger.js';
@@ -7,12 +8,25 @@ import type { FinalizeResponse, JsonObject, Parent, SyncRequest, SyncResponse } 
 import { type ApiClient, PatchType } from '../api/api-client.js';
 import { ApiError } from '../api/api-error.js';
 import { resourcePath } from '../api/resource-path.js';
-import { type Ownership, type ParentObject, planChildren, validateSyncResponse } from '../planner/index.js';
+import {
+  baselineOf,
+  type ChildAction,
+  DESIRED_HASH_ANNOTATION,
+  firstDifference,
+  isControlledBy,
+  type Ownership,
+  type ParentObject,
+  planChildren,
+  validateSyncResponse,
+} from '../planner/index.js';
 import type { ReconcileResult } from '../queue/index.js';
-import { ChildWriter } from './child-writer.js';
+import { ChildWriter, type WriteResult } from './child-writer.js';
 import type { EventRecorder } from './event-recorder.js';
+import { addFinalizerPatch, type JsonPatchOp, removeFinalizerPatch } from './finalizer-patch.js';
 import type { OperatorCache } from './operator-cache.js';
-import { buildStatus, type SyncOutcome, statusUnchanged } from './status.js';
+import { childKey, OwnWrites, type ParentWrites } from './own-writes.js';
+import { MAX_REWRITES } from './rewrite-guard.js';
+import { buildStatus, failedConditionPatch, type SyncOutcome, statusUnchanged } from './status.js';
 import { syncRequest } from './sync-request.js';
 import { transformAndValidateSpec } from './validate-spec.js';
 
@@ -35,134 +49,289 @@ const FINALIZE_RETRY_MS = 5_000;
 /** A pass that failed in a way already reported on the parent; the queue retries it with backoff. */
 export class ReconcileError extends OperonError {}
 
+/** What carrying out a plan came to. */
+interface Execution {
+  failures: string[];
+  /** The reason for the `Synced=False` condition when `failures` is not empty. */
+  reason: string;
+  /** Children deleted this pass to be created again once they are gone. */
+  recreating: string[];
+}
+
 /**
  * One pass for one parent key (DESIGN §3 step 4): read the parent from the cache; on deletion run
  * `finalize`; otherwise validate the spec, call `sync`, check its answer, plan, write the children,
  * then write the status. Failures are written to the `Synced` condition and an Event, and thrown so
- * the key backs off. Nothing is deleted or overwritten unless `sync` succeeded (rule 3), and a pass
- * whose desired state already holds sends no request at all (rule 4).
+ * the key backs off. Nothing is deleted or overwritten unless `sync` succeeded, nothing is deleted
+ * unless every other write of the pass succeeded (rule 3), and a pass whose desired state already
+ * holds sends no request at all (rule 4).
+ *
+ * @remarks
+ * The caches may lag behind Operon's own writes (rule 8). Each parent's recent writes are kept in
+ * {@link OwnWrites} and overlaid on what the caches show until they catch up, so a fast second
+ * pass neither repeats a create nor skips a status write that is still needed.
  */
 export class Reconciler {
   private readonly writer: ChildWriter;
   private readonly finalizer: string;
+  private readonly own = new OwnWrites();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.writer = new ChildWriter(deps.api, deps.config.name);
-    this.finalizer = deps.config.finalizerName ?? `operon.dev/${deps.config.name}`;
+    this.finalizer = finalizerNameOf(deps.config);
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const parent = this.deps.cache.parent(key) as ParentObject | undefined;
-    if (!parent) return; // deleted; its children are garbage-collected through their owner references
+    if (!parent) {
+      // Deleted; its children are garbage-collected through their owner references.
+      this.own.forget(key);
+      return;
+    }
+    const writes = this.own.of(key, parent.metadata.uid);
     const log = this.deps.log.child({
       namespace: parent.metadata.namespace,
       name: parent.metadata.name,
       reconcileId: randomBytes(4).toString('hex'),
     });
-    if (parent.metadata.deletionTimestamp) return this.finalize(parent, log);
+    if (parent.metadata.deletionTimestamp) return this.finalize(parent, writes, log);
 
     const { config } = this.deps;
-    if (config.finalize && !parent.metadata.finalizers?.includes(this.finalizer)) {
+    const addFinalizer = config.finalize && addFinalizerPatch(parent.metadata.finalizers, this.finalizer);
+    if (addFinalizer) {
       // Before the first child exists (rule 6), so no child can outlive a finalize that never ran.
-      await this.setFinalizers(parent, [...(parent.metadata.finalizers ?? []), this.finalizer]);
+      // Then stop: the finalizer's own watch event brings the parent back with a fresh cache.
+      await this.patchFinalizers(parent, addFinalizer);
       log.debug({ finalizer: this.finalizer }, 'added finalizer');
+      return;
     }
 
     const spec = await transformAndValidateSpec(config.parent.spec, (parent as { spec?: unknown }).spec);
     if (!spec.ok) {
       return this.fail(
         parent,
+        writes,
         log,
         'InvalidSpec',
         `The spec is invalid: ${spec.problems.join('; ')}. Fix the ${config.parent.type.kind}; nothing was changed.`,
       );
     }
 
+    const view = writes.view(this.deps.cache);
     let response: SyncResponse;
     try {
-      response = await config.sync(this.request(parent, spec.spec, false));
+      response = await config.sync(this.request(parent, spec.spec, false, view));
     } catch (e) {
-      return this.fail(parent, log, 'SyncFailed', `sync threw: ${messageOf(e)}. No child was changed.`, e);
+      return this.fail(
+        parent,
+        writes,
+        log,
+        'SyncFailed',
+        `sync threw: ${messageOf(e)}. No child was changed.`,
+        e,
+      );
     }
     const ownership: Ownership = { operatorName: config.name, parent, parentType: config.parent.type };
     const problems = validateSyncResponse(response, { ...ownership, children: config.children });
     if (problems.length > 0) {
       return this.fail(
         parent,
+        writes,
         log,
         'InvalidSyncResponse',
         `sync returned an invalid response: ${problems.join('; ')}. No child was changed.`,
       );
     }
 
+    const current = this.current(view, parent, response.children);
+    writes.keepBaselines(
+      new Set(
+        current.filter((c) => isControlledBy(c, parent.metadata.uid)).map((c) => c.metadata?.uid ?? ''),
+      ),
+    );
     const plan = planChildren({
       ...ownership,
       children: config.children,
       desired: response.children,
-      current: this.current(parent, response.children),
+      current,
+      baselines: writes.baselines,
     });
-    const failures: string[] = [];
-    let conflict = false;
-    for (const action of plan) {
-      try {
-        const strategy = config.children.find((r) => r.type === action.type)?.strategy ?? 'apply';
-        const done = await this.writer.execute(action, parent.metadata.uid, strategy);
-        if (!done) continue;
-        log.info(
-          { action: done.action, kind: done.type.kind, child: done.name },
-          `${done.action} ${done.type.kind} ${done.name}`,
-        );
-        if (done.action === 'create' || done.action === 'delete' || done.action === 'recreate') {
-          const verb = { create: 'Created', delete: 'Deleted', recreate: 'Recreated' }[done.action];
-          await this.deps.events.record(parent, 'Normal', verb, `${verb} ${done.type.kind} ${done.name}`);
-        }
-      } catch (e) {
-        conflict ||= OperonError.hasCode(e, 'NAME_CONFLICT');
-        failures.push(messageOf(e));
-      }
-    }
-    if (failures.length > 0) {
-      return this.fail(parent, log, conflict ? 'NameConflict' : 'WriteFailed', failures.join('; '));
-    }
+    const done = await this.execute(plan, parent, writes, log);
+    if (done.failures.length > 0)
+      return this.fail(parent, writes, log, done.reason, done.failures.join('; '));
 
-    await this.writeStatus(parent, response.status as JsonObject | undefined, {
-      ok: true,
-      reason: 'Synced',
-      message: 'All children are in the desired state.',
-    });
+    const waiting = [...done.recreating, ...terminatingDesired(response.children, current, parent)];
+    await this.writeStatus(
+      parent,
+      writes,
+      response.status as JsonObject | undefined,
+      waiting.length > 0
+        ? {
+            ok: true,
+            reason: 'Recreating',
+            message: `Waiting for ${waiting.join(', ')} to finish deleting, to create it again.`,
+          }
+        : { ok: true, reason: 'Synced', message: 'All children are in the desired state.' },
+    );
     const resync = response.resync ?? this.deps.resyncIntervalMs;
     return resync ? { requeueAfterMs: resync } : undefined;
   }
 
-  private async finalize(parent: ParentObject, log: Logger): Promise<ReconcileResult> {
+  /**
+   * Carries out a plan in two phases: creates, updates and conflicts first; deletes (including the
+   * delete half of a recreate) only if all of those succeeded. A child that failed to be written
+   * under a new name must not cost the parent the working one under the old name.
+   */
+  private async execute(
+    plan: readonly ChildAction[],
+    parent: ParentObject,
+    writes: ParentWrites,
+    log: Logger,
+  ): Promise<Execution> {
+    const failures: string[] = [];
+    let reason = 'WriteFailed';
+    const recreating: string[] = [];
+    const destructive = (a: ChildAction) => a.action === 'delete' || a.action === 'recreate';
+    const phases = [plan.filter((a) => !destructive(a)), plan.filter(destructive)];
+    for (const [phase, actions] of phases.entries()) {
+      if (phase === 1 && failures.length > 0) {
+        if (actions.length > 0) {
+          failures.push(
+            `${actions.length} child deletion(s) postponed until every other write of the pass succeeds`,
+          );
+        }
+        break;
+      }
+      for (const action of actions) {
+        const guard = this.guard(action, writes);
+        if (guard) {
+          reason = 'NotConverging';
+          failures.push(guard);
+          continue;
+        }
+        try {
+          const done = await this.write(action, parent, writes);
+          if (!done) continue;
+          log.info(
+            { action: done.action, kind: done.type.kind, child: done.name },
+            `${done.action} ${done.type.kind} ${done.name}`,
+          );
+          if (done.action === 'recreate') recreating.push(`${done.type.kind} ${done.name}`);
+          await this.recordWrite(parent, done);
+        } catch (e) {
+          if (OperonError.hasCode(e, 'NAME_CONFLICT') && reason === 'WriteFailed') reason = 'NameConflict';
+          failures.push(messageOf(e));
+        }
+      }
+    }
+    return { failures, reason, recreating };
+  }
+
+  /** The loop breaker's verdict on an update: undefined to go ahead, else why not. */
+  private guard(action: ChildAction, writes: ParentWrites): string | undefined {
+    if (action.action !== 'apply' && action.action !== 'replace' && action.action !== 'recreate') return;
+    const { type, object, live } = action;
+    const key = childKey(type, object.metadata.namespace, object.metadata.name);
+    const hash = object.metadata.annotations?.[DESIRED_HASH_ANNOTATION] ?? '';
+    if (writes.rewrites.allows(key, hash)) {
+      writes.rewrites.record(key, hash);
+      return;
+    }
+    const path = firstDifference(object, live) ?? 'an unknown field';
+    return (
+      `${type.kind} "${object.metadata.name}" was written ${MAX_REWRITES} times for the same desired state ` +
+      `and still differs from it at ${path}, so Operon stopped writing it (strategy ${action.action}) ` +
+      'to avoid a loop. Something else (a mutating webhook, API defaulting, or another controller) changes ' +
+      'that field: set it in sync as the API server stores it, or stop the other writer'
+    );
+  }
+
+  /** One child write, remembered until the caches show it. */
+  private async write(
+    action: ChildAction,
+    parent: ParentObject,
+    writes: ParentWrites,
+  ): Promise<WriteResult | undefined> {
+    const strategy = this.deps.config.children.find((r) => r.type === action.type)?.strategy ?? 'apply';
+    const target = action.action === 'delete' ? action.live : action.object;
+    const { namespace, name } = target.metadata;
+    const cached = this.deps.cache.child(action.type, namespace, name);
+    const done = await this.writer.execute(action, parent.metadata.uid, strategy);
+    if (!done) return undefined;
+    writes.rememberChild(action.type, { namespace, name }, done.written, cached);
+    if ('live' in action && action.live.metadata.uid) writes.baselines.delete(action.live.metadata.uid);
+    const written = done.written;
+    if (
+      written?.metadata?.uid &&
+      (action.action === 'create' || action.action === 'apply' || action.action === 'replace')
+    ) {
+      writes.baselines.set(written.metadata.uid, baselineOf(action.object, written));
+    }
+    return done;
+  }
+
+  private async recordWrite(parent: ParentObject, done: WriteResult): Promise<void> {
+    const what = `${done.type.kind} ${done.name}`;
+    switch (done.action) {
+      case 'create':
+        return this.deps.events.record(parent, 'Normal', 'Created', `Created ${what}`);
+      case 'delete':
+        return this.deps.events.record(parent, 'Normal', 'Deleted', `Deleted ${what}`);
+      case 'recreate':
+        return this.deps.events.record(
+          parent,
+          'Normal',
+          'Recreating',
+          `Deleting ${what} to create it again (its update strategy is recreate)`,
+        );
+      default:
+        return;
+    }
+  }
+
+  private async finalize(parent: ParentObject, writes: ParentWrites, log: Logger): Promise<ReconcileResult> {
     const { config } = this.deps;
     if (!config.finalize || !parent.metadata.finalizers?.includes(this.finalizer)) return;
-    // A finalize must run even if the spec became invalid: it gets the spec as transformed, unchecked.
+    // Done already: the cache has not yet seen the finalizer go. finalize is never called twice.
+    if (writes.finalized) return;
+    // A finalize must run even if the spec became invalid: it gets the spec as transformed,
+    // unchecked, or the raw spec when it cannot even be transformed.
     const { spec } = await transformAndValidateSpec(config.parent.spec, (parent as { spec?: unknown }).spec);
     let response: FinalizeResponse;
     try {
-      response = await config.finalize(this.request(parent, spec, true));
+      response = await config.finalize(this.request(parent, spec, true, writes.view(this.deps.cache)));
     } catch (e) {
       return this.fail(
         parent,
+        writes,
         log,
         'FinalizeFailed',
         `finalize threw: ${messageOf(e)}. The finalizer stays until finalize succeeds.`,
         e,
       );
     }
-    if (response.status) {
-      await this.writeStatus(parent, response.status as JsonObject, {
+    if (!response.finalized) {
+      if (response.status) {
+        await this.writeStatus(parent, writes, response.status as JsonObject, {
+          ok: true,
+          reason: 'Finalizing',
+          message: 'Waiting for finalize to report done.',
+        });
+      }
+      return { requeueAfterMs: response.resync ?? FINALIZE_RETRY_MS };
+    }
+    // With no other finalizer left, the parent vanishes as soon as Operon's is removed: a status
+    // written now would never be read.
+    const others = parent.metadata.finalizers.filter((f) => f !== this.finalizer);
+    if (response.status && others.length > 0) {
+      await this.writeStatus(parent, writes, response.status as JsonObject, {
         ok: true,
-        reason: 'Finalizing',
-        message: response.finalized ? 'Finalized.' : 'Waiting for finalize to report done.',
+        reason: 'Finalized',
+        message: `Finalized; waiting for ${others.join(', ')}.`,
       });
     }
-    if (!response.finalized) return { requeueAfterMs: response.resync ?? FINALIZE_RETRY_MS };
-    await this.setFinalizers(
-      parent,
-      (parent.metadata.finalizers ?? []).filter((f) => f !== this.finalizer),
-    );
+    await this.removeFinalizer(parent);
+    writes.finalized = true;
     log.info({ finalizer: this.finalizer }, 'finalized; removed finalizer');
     await this.deps.events.record(
       parent,
@@ -173,27 +342,30 @@ export class Reconciler {
     return;
   }
 
-  private request(parent: ParentObject, spec: unknown, finalizing: boolean): SyncRequest<unknown> {
-    const { cache } = this.deps;
+  private request(
+    parent: ParentObject,
+    spec: unknown,
+    finalizing: boolean,
+    view: OperatorCache,
+  ): SyncRequest<unknown> {
     return syncRequest({ ...parent, spec } as Parent<unknown>, finalizing, (type) =>
-      cache.childrenOf(type, parent.metadata.uid),
+      view.childrenOf(type, parent.metadata.uid),
     );
   }
 
   /** This parent's children, plus any cached object holding a desired name (to detect clashes). */
-  private current(parent: ParentObject, desired: readonly KubeObject[]): KubeObject[] {
-    const { cache, config } = this.deps;
+  private current(view: OperatorCache, parent: ParentObject, desired: readonly KubeObject[]): KubeObject[] {
+    const { config } = this.deps;
     const seen = new Map<string, KubeObject>();
     const add = (obj: KubeObject | undefined) => {
       if (obj?.metadata?.uid) seen.set(obj.metadata.uid, obj);
     };
-    for (const ref of config.children)
-      for (const c of cache.childrenOf(ref.type, parent.metadata.uid)) add(c);
+    for (const ref of config.children) for (const c of view.childrenOf(ref.type, parent.metadata.uid)) add(c);
     for (const d of desired) {
       const ref = config.children.find((r) => r.type.apiVersion === d.apiVersion && r.type.kind === d.kind);
       if (ref && d.metadata?.name)
         add(
-          cache.child(
+          view.child(
             ref.type,
             ref.type.namespaced ? (d.metadata.namespace ?? parent.metadata.namespace) : undefined,
             d.metadata.name,
@@ -205,6 +377,7 @@ export class Reconciler {
 
   private async fail(
     parent: ParentObject,
+    writes: ParentWrites,
     log: Logger,
     reason: string,
     message: string,
@@ -214,30 +387,59 @@ export class Reconciler {
     this.deps.onError?.(reason);
     await this.deps.events.record(parent, 'Warning', reason, message);
     try {
-      await this.writeStatus(parent, undefined, { ok: false, reason, message });
+      await this.writeFailure(parent, writes, reason, message);
     } catch (e) {
       log.warn({ err: messageOf(e) }, 'could not write the failure to the status');
     }
     throw new ReconcileError('SYNC_FAILED', `${reason}: ${message}`, { cause });
   }
 
+  /** Sets `Synced=False` and nothing else (see `failedConditionPatch`); retried once on a fresh read. */
+  private async writeFailure(
+    parent: ParentObject,
+    writes: ParentWrites,
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    const patchFrom = (status: JsonObject | undefined) =>
+      failedConditionPatch(status, parent.metadata.generation, { reason, message });
+    const send = (ops: JsonPatchOp[]) =>
+      this.deps.api.request<KubeObject>({
+        method: 'PATCH',
+        path: this.parentPath(parent, 'status'),
+        contentType: PatchType.json,
+        body: ops,
+      });
+    const ops = patchFrom(writes.currentStatus(parent));
+    if (!ops) return;
+    let written: KubeObject;
+    try {
+      written = await send(ops);
+    } catch (e) {
+      if (!isStale(e)) throw e;
+      // The status changed since the cache was read: once more, from the object as it is now.
+      const fresh = await this.deps.api.request<KubeObject>({ method: 'GET', path: this.parentPath(parent) });
+      const retry = patchFrom((fresh as { status?: JsonObject }).status);
+      if (!retry) return;
+      written = await send(retry);
+    }
+    writes.rememberStatus((written as { status?: JsonObject }).status ?? {}, parent);
+  }
+
   private async writeStatus(
     parent: ParentObject,
+    writes: ParentWrites,
     authorStatus: JsonObject | undefined,
     outcome: SyncOutcome,
   ): Promise<void> {
-    const live = (parent as { status?: JsonObject }).status;
+    const live = writes.currentStatus(parent);
     const status = buildStatus(authorStatus, live, parent.metadata.generation, outcome);
     if (statusUnchanged(status, live)) return;
     const type = this.deps.config.parent.type;
     try {
-      await this.deps.api.request({
+      const written = await this.deps.api.request<KubeObject>({
         method: 'PATCH',
-        path: resourcePath(type, {
-          namespace: parent.metadata.namespace,
-          name: parent.metadata.name,
-          subresource: 'status',
-        }),
+        path: this.parentPath(parent, 'status'),
         query: { fieldManager: this.deps.config.name, force: true },
         contentType: PatchType.apply,
         body: {
@@ -247,14 +449,12 @@ export class Reconciler {
           status,
         },
       });
+      writes.rememberStatus((written as { status?: JsonObject }).status ?? status, parent);
     } catch (e) {
       if (!ApiError.isNotFound(e)) throw e;
       // 404 on /status: either the parent is gone (nothing to report), or its CRD has no status subresource.
       try {
-        await this.deps.api.request({
-          method: 'GET',
-          path: resourcePath(type, { namespace: parent.metadata.namespace, name: parent.metadata.name }),
-        });
+        await this.deps.api.request({ method: 'GET', path: this.parentPath(parent) });
       } catch (gone) {
         if (ApiError.isNotFound(gone)) return;
         throw gone;
@@ -267,16 +467,77 @@ export class Reconciler {
     }
   }
 
-  private async setFinalizers(parent: ParentObject, finalizers: string[]): Promise<void> {
-    const type = this.deps.config.parent.type;
-    await this.deps.api.request({
-      method: 'PATCH',
-      path: resourcePath(type, { namespace: parent.metadata.namespace, name: parent.metadata.name }),
-      contentType: PatchType.merge,
-      // The resourceVersion makes this a compare-and-swap: a stale cache gets 409 and a retry.
-      body: { metadata: { finalizers, resourceVersion: parent.metadata.resourceVersion } },
-    });
+  private parentPath(parent: ParentObject, subresource?: 'status'): string {
+    const { namespace, name } = parent.metadata;
+    return resourcePath(this.deps.config.parent.type, { namespace, name, subresource });
   }
+
+  /**
+   * Sends a finalizer patch (see `finalizer-patch.ts`). A failed `test` means the cache was stale:
+   * the pass ends quietly and the parent's next event (the change that failed the test) retries it.
+   */
+  private async patchFinalizers(parent: ParentObject, ops: JsonPatchOp[]): Promise<void> {
+    try {
+      await this.deps.api.request({
+        method: 'PATCH',
+        path: this.parentPath(parent),
+        contentType: PatchType.json,
+        body: ops,
+      });
+    } catch (e) {
+      if (!isStale(e)) throw e;
+      throw new ReconcileError(
+        'STALE_CACHE',
+        `the finalizers of ${parent.metadata.name} changed since the cache was read; retrying`,
+        { cause: e },
+      );
+    }
+  }
+
+  /** Removes Operon's finalizer, re-reading the parent once if its list changed meanwhile. */
+  private async removeFinalizer(parent: ParentObject): Promise<void> {
+    const ops = removeFinalizerPatch(parent.metadata.finalizers, this.finalizer);
+    if (!ops) return;
+    try {
+      await this.patchFinalizers(parent, ops);
+    } catch (e) {
+      if (!OperonError.hasCode(e, 'STALE_CACHE')) throw e;
+      let fresh: ParentObject;
+      try {
+        fresh = await this.deps.api.request<ParentObject>({ method: 'GET', path: this.parentPath(parent) });
+      } catch (gone) {
+        if (ApiError.isNotFound(gone)) return;
+        throw gone;
+      }
+      const retry = removeFinalizerPatch(fresh.metadata.finalizers, this.finalizer);
+      if (retry) await this.patchFinalizers(fresh, retry);
+    }
+  }
+}
+
+/** Desired children whose name is held by this parent's object that is still being deleted. */
+function terminatingDesired(
+  desired: readonly KubeObject[],
+  current: readonly KubeObject[],
+  parent: ParentObject,
+): string[] {
+  const out: string[] = [];
+  for (const d of desired) {
+    const live = current.find(
+      (c) =>
+        c.kind === d.kind &&
+        c.metadata?.name === d.metadata?.name &&
+        isControlledBy(c, parent.metadata.uid) &&
+        c.metadata?.deletionTimestamp,
+    );
+    if (live) out.push(`${d.kind} ${d.metadata?.name}`);
+  }
+  return out;
+}
+
+/** A JSON Patch whose `test` failed (the object changed), or a resourceVersion conflict. */
+function isStale(e: unknown): boolean {
+  return e instanceof ApiError && (e.status === 409 || e.status === 422);
 }
 
 function messageOf(e: unknown): string {

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Condition, JsonObject } from '../../types/sync.js';
 import { SYNCED_CONDITION } from '../../types/sync.js';
+import type { JsonPatchOp } from './finalizer-patch.js';
 
 /** The outcome of one pass, as the `Synced` condition reports it. */
 export interface SyncOutcome {
@@ -25,7 +26,7 @@ export function buildStatus(
   liveStatus: JsonObject | undefined,
   generation: number | undefined,
   outcome: SyncOutcome,
-  now: () => string = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  now: () => string = nowSeconds,
 ): JsonObject {
   const live = conditionsOf(liveStatus);
   const base: JsonObject = outcome.ok ? { ...(authorStatus ?? {}) } : { ...(liveStatus ?? {}) };
@@ -49,10 +50,71 @@ export function buildStatus(
   return base;
 }
 
+/**
+ * The JSON Patch that sets only the `Synced` condition to a failure, or undefined when it already
+ * says exactly that.
+ *
+ * @remarks
+ * A failed pass must not take over anything else in the status. Server-side apply of the whole
+ * live status (as a success writes the author's status) would make Operon's field manager the
+ * owner of fields other writers set, and the next successful apply, which omits them, would
+ * delete them. This patch touches one list entry, guarded by a `test` of what it replaces, so a
+ * status changed meanwhile fails (422) instead of being overwritten.
+ */
+export function failedConditionPatch(
+  live: JsonObject | undefined,
+  generation: number | undefined,
+  outcome: Omit<SyncOutcome, 'ok'>,
+  now: () => string = nowSeconds,
+): JsonPatchOp[] | undefined {
+  const current = conditionsOf(live);
+  const synced = withTransitionTime(
+    {
+      type: SYNCED_CONDITION,
+      status: 'False',
+      reason: outcome.reason,
+      message: outcome.message,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      lastTransitionTime: '',
+    },
+    current,
+    now,
+  );
+  const index = current.findIndex((c) => c.type === SYNCED_CONDITION);
+  if (index >= 0 && isDeepStrictEqual(JSON.parse(JSON.stringify(synced)), current[index])) return undefined;
+  if (live === undefined) {
+    return [
+      { op: 'test', path: '/status', value: null },
+      { op: 'add', path: '/status', value: { conditions: [synced] } },
+    ];
+  }
+  if (!Array.isArray(live.conditions)) {
+    return [
+      { op: 'test', path: '/status/conditions', value: live.conditions ?? null },
+      { op: 'add', path: '/status/conditions', value: [synced] },
+    ];
+  }
+  if (index < 0) {
+    return [
+      { op: 'test', path: '/status/conditions', value: live.conditions },
+      { op: 'add', path: '/status/conditions/-', value: synced },
+    ];
+  }
+  return [
+    { op: 'test', path: `/status/conditions/${index}`, value: current[index] },
+    { op: 'replace', path: `/status/conditions/${index}`, value: synced },
+  ];
+}
+
 /** True when writing `next` would change nothing. */
 export function statusUnchanged(next: JsonObject, live: JsonObject | undefined): boolean {
   // Round-trip through JSON so undefined fields compare like the API server stores them (absent).
   return isDeepStrictEqual(JSON.parse(JSON.stringify(next)), live ?? {});
+}
+
+// Conditions carry RFC 3339 times to the second, as metav1.Time serialises them.
+function nowSeconds(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function conditionsOf(status: JsonObject | undefined): Condition[] {

@@ -16,13 +16,26 @@ export async function transformAndValidateSpec<T>(
 ): Promise<SpecResult<T>> {
   if (!specClass) return { ok: true, spec: (raw ?? {}) as T };
   const plain = raw && typeof raw === 'object' ? raw : {};
-  const spec = plainToInstance(specClass as new () => T, plain, { exposeDefaultValues: true }) as T & object;
-  const errors = await validate(spec, {
-    forbidUnknownValues: false,
-    validationError: { target: false, value: false },
-  });
-  if (errors.length === 0) return { ok: true, spec };
-  return { ok: false, spec, problems: flatten(errors, 'spec') };
+  let spec: T & object;
+  try {
+    spec = plainToInstance(specClass as new () => T, plain, { exposeDefaultValues: true }) as T & object;
+    const errors = await validate(spec, {
+      forbidUnknownValues: false,
+      validationError: { target: false, value: false },
+    });
+    if (errors.length === 0) return { ok: true, spec };
+    return { ok: false, spec, problems: flatten(errors, 'spec') };
+  } catch (e) {
+    // The API server accepts specs these libraries cannot walk (a nesting thousands deep overflows
+    // the stack). That is bad input, not a crash: report it, and hand `finalize` the raw spec so
+    // the parent can still be deleted.
+    const why = e instanceof Error ? e.message : String(e);
+    return {
+      ok: false,
+      spec: plain as T,
+      problems: [`spec: could not be read as ${specClass.name || 'the spec class'} (${why})`],
+    };
+  }
 }
 
 function flatten(errors: ValidationError[], prefix: string): string[] {

@@ -52,8 +52,10 @@ describe('isFinalizerName', () => {
 });
 
 describe('finalizerNameOf', () => {
-  it('should default to operon.dev/<name>', () => {
-    assert.equal(finalizerNameOf({ name: 'echo' }), 'operon.dev/echo');
-    assert.equal(finalizerNameOf({ name: 'echo', finalizerName: 'example.com/x' }), 'example.com/x');
+  it('should default to <plural>.<group>/finalizer, which survives renaming the operator', () => {
+    const parent = { type: { plural: 'echoservers', group: 'example.com' } };
+    assert.equal(finalizerNameOf({ parent }), 'echoservers.example.com/finalizer');
+    assert.equal(finalizerNameOf({ parent, finalizerName: 'example.com/x' }), 'example.com/x');
+    assert.ok(isFinalizerName(finalizerNameOf({ parent })));
   });
 });

@@ -1,5 +1,6 @@
+import type { V1Deployment, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { ParentObject } from '../../../src/runtime/planner/ownership.js';
-import { ClusterRole, ConfigMap, Pod, Service } from '../../../src/types/builtins.js';
+import { ClusterRole, ConfigMap, Pod, Secret, Service } from '../../../src/types/builtins.js';
 import type { KubeObject, NamedObject } from '../../../src/types/kube-object.js';
 import { type ResourceType, resourceType } from '../../../src/types/resource-type.js';
 import type { ChildRef, DesiredObject } from '../../../src/types/sync.js';
@@ -49,7 +50,7 @@ export const children: readonly ChildRef[] = [
   ref(Pod, 'recreate', 'pods'),
 ];
 
-export { ClusterRole, ConfigMap, Pod, Service };
+export { ClusterRole, ConfigMap, Pod, Secret, Service };
 
 /** Loose shapes of the test children, so tests can edit nested fields without casts. */
 export interface CmObject extends KubeObject {
@@ -144,3 +145,83 @@ export function edited<T>(obj: T, edit: (copy: T) => void): T {
   edit(copy);
   return copy;
 }
+
+/** A Pod as an author writes it, setting the fields that admission and defaulting touch. */
+export function appPod(name = 'app'): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app: name } },
+    spec: {
+      containers: [
+        {
+          name: 'app',
+          image: 'nginx:1.27',
+          args: ['--port', '8080'],
+          ports: [{ name: 'http', containerPort: 8080 }],
+          env: [{ name: 'MODE', value: 'prod' }],
+          resources: { requests: { cpu: '0.5', memory: '1024Mi' }, limits: { cpu: '1', memory: '2Gi' } },
+          volumeMounts: [{ name: 'data', mountPath: '/data' }],
+        },
+      ],
+      volumes: [{ name: 'data', emptyDir: { sizeLimit: '1024Mi' } }],
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'web', effect: 'NoSchedule' }],
+      imagePullSecrets: [{ name: 'registry' }],
+    },
+  };
+}
+
+export function deployment(name: string, replicas = 2): V1Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
+      },
+    },
+  };
+}
+
+/** A Secret written with `stringData`, the way authors usually write one. */
+export function secret(name: string, stringData: Record<string, string> = { password: 's3cret' }): V1Secret {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData };
+}
+
+/**
+ * What admission and defaulting on a real cluster do to a stored Pod (on top of {@link serverCopy}):
+ * the ServiceAccount plugin's token volume and mount in every container, DefaultTolerationSeconds'
+ * two tolerations, an injected sidecar at the front, another pull secret, defaulted port protocols,
+ * and quantities in canonical form.
+ */
+export function admitted(pod: V1Pod): V1Pod {
+  return edited(pod, (p) => {
+    const spec = p.spec!;
+    const token = 'kube-api-access-x7k2q';
+    spec.volumes = [...(spec.volumes ?? []), { name: token, projected: { sources: [], defaultMode: 420 } }];
+    spec.tolerations = [...(spec.tolerations ?? []), ...DEFAULT_TOLERATIONS];
+    spec.imagePullSecrets = [...(spec.imagePullSecrets ?? []), { name: 'mirror' }];
+    spec.containers = [{ name: 'istio-proxy', image: 'istio/proxyv2:1.24' }, ...spec.containers];
+    spec.serviceAccountName = 'default';
+    for (const c of spec.containers) {
+      c.volumeMounts = [
+        ...(c.volumeMounts ?? []),
+        { name: token, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+      ];
+      for (const port of c.ports ?? []) port.protocol = 'TCP';
+      const requests = c.resources?.requests;
+      if (requests?.cpu === '0.5') requests.cpu = '500m';
+      if (requests?.memory === '1024Mi') requests.memory = '1Gi';
+    }
+    for (const v of spec.volumes) if (v.emptyDir?.sizeLimit === '1024Mi') v.emptyDir.sizeLimit = '1Gi';
+  });
+}
+
+export const DEFAULT_TOLERATIONS = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+];

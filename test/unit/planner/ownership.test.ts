@@ -4,12 +4,23 @@ import {
   DESIRED_HASH_ANNOTATION,
   decorateChild,
   desiredHash,
+  foldStringData,
   isControlledBy,
   OPERATOR_LABEL,
 } from '../../../src/runtime/planner/index.js';
 import { ClusterRole } from '../../../src/types/builtins.js';
 import type { KubeObject } from '../../../src/types/kube-object.js';
-import { clusterParent, configMap, EchoServer, edited, NS, OPERATOR, parent, Tenant } from './fixtures.js';
+import {
+  clusterParent,
+  configMap,
+  EchoServer,
+  edited,
+  NS,
+  OPERATOR,
+  parent,
+  secret,
+  Tenant,
+} from './fixtures.js';
 
 const owner = { operatorName: OPERATOR, parent, parentType: EchoServer };
 const parentRef = {
@@ -92,6 +103,64 @@ describe('decorateChild', () => {
     assert.equal(out.metadata?.generation, undefined);
     assert.equal(out.metadata?.managedFields, undefined);
     assert.equal(out.status, undefined);
+  });
+});
+
+describe('decorateChild of a Secret with stringData', () => {
+  const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+  it('folds stringData into base64 data, as the API server stores it', () => {
+    const out = decorateChild(secret('s', { password: 's3cret', note: 'héllo ✓' }), owner) as KubeObject & {
+      data?: Record<string, string>;
+    };
+    assert.deepEqual(out.data, { password: 'czNjcmV0', note: 'aMOpbGxvIOKckw==' });
+    assert.equal('stringData' in out, false);
+  });
+
+  it('lets stringData win over data for the same key, and keeps the other data keys', () => {
+    const both = { ...secret('s', { a: 'from-string-data' }), data: { a: b64('from-data'), b: b64('kept') } };
+    assert.deepEqual(foldStringData(both), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+      data: { a: b64('from-string-data'), b: b64('kept') },
+    });
+  });
+
+  it('hashes before writing: the folded form and the same data written by hand hash alike', () => {
+    const byHand = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+      data: { password: b64('s3cret') },
+    };
+    assert.equal(desiredHash(secret('s')), desiredHash(byHand));
+    assert.equal(
+      decorateChild(secret('s'), owner).metadata.annotations?.[DESIRED_HASH_ANNOTATION],
+      desiredHash(secret('s')),
+    );
+  });
+
+  it('drops an empty stringData', () => {
+    assert.deepEqual(foldStringData(secret('s', {})), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+    });
+  });
+
+  it('leaves other kinds, other API groups, and a stringData with a non-string value alone', () => {
+    const custom = { ...secret('s'), apiVersion: 'example.com/v1' };
+    const notSecret = { ...secret('s'), kind: 'ConfigMap' };
+    const numeric = { ...secret('s'), stringData: { port: 80 } };
+    for (const obj of [custom, notSecret, numeric]) assert.equal(foldStringData(obj), obj);
+  });
+
+  it('leaves the author’s object untouched', () => {
+    const s = secret('s');
+    const before = structuredClone(s);
+    decorateChild(s, owner);
+    assert.deepEqual(s, before);
   });
 });
 

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import { OperonError } from '../../../src/errors/operon-error.js';
 import {
+  baselineOf,
   type ChildAction,
+  type ChildBaseline,
   DESIRED_HASH_ANNOTATION,
   decorateChild,
   OPERATOR_LABEL,
@@ -13,6 +16,8 @@ import type { KubeObject, NamedObject } from '../../../src/types/kube-object.js'
 import type { ChildRef } from '../../../src/types/sync.js';
 import type { UpdateStrategy } from '../../../src/types/update-strategy.js';
 import {
+  admitted,
+  appPod,
   ConfigMap,
   children,
   clusterParent,
@@ -26,8 +31,10 @@ import {
   parent,
   pod,
   ref,
+  Secret,
   Service,
   SvcObject,
+  secret,
   serverCopy,
   service,
   Tenant,
@@ -35,8 +42,19 @@ import {
 
 const owner = { operatorName: OPERATOR, parent, parentType: EchoServer };
 
-function plan(desired: KubeObject[], current: KubeObject[], refs: readonly ChildRef[] = children) {
-  const input: PlanInput = { ...owner, children: refs, desired, current };
+function plan(
+  desired: KubeObject[],
+  current: KubeObject[],
+  refs: readonly ChildRef[] = children,
+  baselines?: ReadonlyMap<string, ChildBaseline>,
+) {
+  const input: PlanInput = {
+    ...owner,
+    children: refs,
+    desired,
+    current,
+    ...(baselines ? { baselines } : {}),
+  };
   return planChildren(input);
 }
 
@@ -141,6 +159,42 @@ describe('planChildren', () => {
       const actions = plan([service('s')], [live], serviceAs(strategy));
       assert.deepEqual(summary(actions), strategy === 'on-delete' ? [] : [`${strategy} Service/s`], strategy);
     }
+  });
+
+  it('sends nothing for a Pod that admission mutated, for every strategy', () => {
+    for (const strategy of STRATEGIES) {
+      const live = admitted(written(appPod()));
+      assert.deepEqual(plan([appPod()], [live], [ref(Pod, strategy)]), [], strategy);
+    }
+  });
+
+  it('sends nothing for a Secret written with stringData once the server stored it as data', () => {
+    for (const strategy of STRATEGIES) {
+      const live = edited(written(secret('s', { password: 's3cret' })), (l: V1Secret) => {
+        l.type = 'Opaque';
+      });
+      assert.deepEqual(live.data, { password: Buffer.from('s3cret').toString('base64') });
+      assert.equal('stringData' in live, false);
+      assert.deepEqual(
+        plan([secret('s', { password: 's3cret' })], [live], [ref(Secret, strategy)]),
+        [],
+        strategy,
+      );
+    }
+  });
+
+  it('uses the baseline of a child, by UID, for what the server rewrote', () => {
+    const desired = decorateChild(appPod(), owner);
+    const live = edited(admitted(serverCopy(desired)), (l: V1Pod) => {
+      l.spec!.containers.find((c) => c.name === 'app')!.image =
+        'nginx@sha256:0d17b565c37bcbd895e9d92315a05c1c';
+    });
+    const refs = [ref(Pod, 'recreate')];
+    const baselines = new Map([[live.metadata!.uid!, baselineOf(desired, live)]]);
+    assert.deepEqual(summary(plan([appPod()], [live], refs)), ['recreate Pod/app']);
+    assert.deepEqual(plan([appPod()], [live], refs, baselines), []);
+    const otherUid = new Map([['uid-someone-else', baselineOf(desired, live)]]);
+    assert.deepEqual(summary(plan([appPod()], [live], refs, otherUid)), ['recreate Pod/app']);
   });
 
   it('puts the live resourceVersion and finalizers on a replace', () => {

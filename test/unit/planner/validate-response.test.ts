@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validateSyncResponse } from '../../../src/runtime/planner/index.js';
-import { Namespace, Role } from '../../../src/types/builtins.js';
+import { OperonError } from '../../../src/errors/operon-error.js';
+import {
+  DESIRED_HASH_ANNOTATION,
+  desiredHash,
+  OPERATOR_LABEL,
+  planChildren,
+  validateSyncResponse,
+} from '../../../src/runtime/planner/index.js';
+import { CronJob, Job, Namespace, Role } from '../../../src/types/builtins.js';
 import type { KubeObject } from '../../../src/types/kube-object.js';
 import {
   ClusterRole,
@@ -13,6 +20,7 @@ import {
   edited,
   NS,
   parent,
+  pod,
   ref,
   service,
   Tenant,
@@ -106,18 +114,21 @@ describe('validateSyncResponse', () => {
   it('rejects names the API server would refuse for that kind', () => {
     one(
       check({ children: [configMap('Web')] }),
-      /^children\[0\] \(ConfigMap "Web"\): metadata\.name must be a DNS subdomain/,
+      /^children\[0\] \(ConfigMap "Web"\): metadata\.name contains upper-case "W"; ConfigMap names must be DNS subdomains: at most 253 characters, lower-case letters/,
     );
     one(
       check({ children: [configMap('a'.repeat(254))] }),
-      /metadata\.name is 254 characters long; the limit is 253/,
+      /^children\[0\] \(ConfigMap "a{56}\.\.\.\): metadata\.name is 254 characters long; ConfigMap names must be DNS subdomains/,
     );
     // A valid DNS subdomain, but Service names must start with a letter.
     one(
       check({ children: [service('1web')] }),
-      /^children\[0\] \(Service "1web"\): metadata\.name must be a DNS-1035 label/,
+      /^children\[0\] \(Service "1web"\): metadata\.name starts with "1"; Service names must be DNS-1035 labels/,
     );
-    one(check({ children: [service('web.v1')] }), /must be a DNS-1035 label/);
+    one(
+      check({ children: [service('web.v1')] }),
+      /metadata\.name contains "\."; Service names must be DNS-1035 labels/,
+    );
     assert.deepEqual(check({ children: [configMap('web.v1'), service('w-1')] }), []);
   });
 
@@ -126,9 +137,12 @@ describe('validateSyncResponse', () => {
     const role = named('rbac.authorization.k8s.io/v1', 'Role', 'system:reader');
     assert.deepEqual(validateSyncResponse({ children: [role] }, rbac), []);
     const bad = named('rbac.authorization.k8s.io/v1', 'Role', 'a/b');
-    one(validateSyncResponse({ children: [bad] }, rbac), /metadata\.name may not contain "\/" or "%"/);
+    one(
+      validateSyncResponse({ children: [bad] }, rbac),
+      /metadata\.name contains "\/"; no object name may be '\.' or '\.\.' or contain '\/' or '%'/,
+    );
     const dots = named('rbac.authorization.k8s.io/v1', 'Role', '..');
-    one(validateSyncResponse({ children: [dots] }, rbac), /metadata\.name may not be "\." or "\.\."/);
+    one(validateSyncResponse({ children: [dots] }, rbac), /metadata\.name is "\.\."; no object name may be/);
   });
 
   it('rejects a namespace other than the parent’s', () => {
@@ -250,5 +264,257 @@ describe('validateSyncResponse', () => {
       resync: -1,
     });
     assert.equal(problems.length, 4);
+  });
+});
+
+/** A ConfigMap child with the given labels and annotations. */
+const withMeta = (
+  labels?: Record<string, string>,
+  annotations?: Record<string, string>,
+  name = 'c',
+): KubeObject =>
+  edited(configMap(name), (c) => {
+    if (labels) c.metadata!.labels = labels;
+    if (annotations) c.metadata!.annotations = annotations;
+  });
+
+const checkOne = (child: unknown) => check({ children: [child] });
+
+describe('validateSyncResponse: what the API server would refuse', () => {
+  it('names the child, the field, the value and the rule for a bad label value', () => {
+    assert.deepEqual(
+      check({ children: [edited(pod('web-0'), (p) => (p.metadata!.labels = { app: 'bad value!' }))] }),
+      [
+        `children[0] (Pod "web-0"): metadata.labels["app"] has value "bad value!", which is not a valid label value: ` +
+          `it contains " "; a label value is empty or at most 63 characters, alphanumerics, '-', '_' or '.', ` +
+          'starting and ending with an alphanumeric',
+      ],
+    );
+  });
+
+  it('rejects label values that are too long or do not end in an alphanumeric', () => {
+    one(
+      checkOne(withMeta({ app: 'a'.repeat(64) })),
+      /metadata\.labels\["app"\] has value "a{56}\.\.\., which is not a valid label value: it is 64 characters long;/,
+    );
+    one(
+      checkOne(withMeta({ app: 'web-' })),
+      /metadata\.labels\["app"\] has value "web-", .*: it ends with "-";/,
+    );
+    one(checkOne(withMeta({ app: '-web' })), /it starts with "-";/);
+    one(checkOne(withMeta({ app: `${'a'.repeat(63)}_` })), /it is 64 characters long and ends with "_";/);
+  });
+
+  it('accepts valid label edge cases', () => {
+    const labels = {
+      empty: '',
+      long: 'a'.repeat(63),
+      'example.com/x': 'Mixed_Case.value-1',
+      'kubernetes.io/hostname': 'node-1',
+      [`${'p'.repeat(253)}/${'n'.repeat(63)}`]: 'x',
+      'A_b.C-d': 'z',
+      [OPERATOR_LABEL]: 'not checked: Operon overwrites it',
+    };
+    assert.deepEqual(checkOne(withMeta(labels)), []);
+  });
+
+  it('rejects bad label keys, saying which part is wrong', () => {
+    const cases: [string, RegExp][] = [
+      [
+        `${'a'.repeat(254)}/x`,
+        /key "a{56}\.\.\. is not a valid label key: its prefix "a{56}\.\.\. is 254 characters long; a label key is a name of at most 63 characters/,
+      ],
+      ['bad key', /key "bad key" is not a valid label key: it contains " ";/],
+      ['app!', /key "app!" is not a valid label key: it contains "!";/],
+      ['example.com/', /key "example\.com\/" is not a valid label key: its name part is empty;/],
+      ['/x', /key "\/x" is not a valid label key: it has nothing before the '\/';/],
+      ['a/b/c', /key "a\/b\/c" is not a valid label key: it contains 2 '\/'/],
+      ['Example.com/x', /its prefix "Example\.com" contains upper-case "E";/],
+      ['example..com/x', /its prefix "example\.\.com" contains "\.\.";/],
+      [`x/${'n'.repeat(64)}`, /its name part is 64 characters long;/],
+      ['x/-n', /its name part starts with "-";/],
+      ['', /key "" is not a valid label key: it is empty;/],
+    ];
+    for (const [key, pattern] of cases) {
+      one(checkOne(withMeta({ [key]: 'v' })), pattern);
+    }
+    const problems = checkOne(withMeta({ 'bad key': 'bad value' }));
+    assert.equal(problems.length, 2, 'a bad key and a bad value are two problems');
+  });
+
+  it('rejects bad annotation keys, in any letter case but otherwise as label keys', () => {
+    one(
+      checkOne(withMeta(undefined, { 'bad key': 'anything goes in a value: ! é \n' })),
+      /^children\[0\] \(ConfigMap "c"\): metadata\.annotations key "bad key" is not a valid annotation key: it contains " "; an annotation key is .*, in any letter case$/,
+    );
+    one(checkOne(withMeta(undefined, { 'example.com/': 'v' })), /its name part is empty/);
+    assert.deepEqual(
+      checkOne(withMeta(undefined, { 'Example.COM/Note': 'v', 'kubernetes.io/change-cause': '' })),
+      [],
+    );
+    // Go lower-cases the KELVIN SIGN to an ASCII "k"; the API server accepts it.
+    assert.deepEqual(checkOne(withMeta(undefined, { '\u212Aey': 'v' })), []);
+    one(checkOne(withMeta({ 'Example.com/x': 'v' })), /not a valid label key/);
+  });
+
+  it('rejects annotations over 256 KiB in all, counting UTF-8 bytes and Operon’s own annotation', () => {
+    const reserve = DESIRED_HASH_ANNOTATION.length + desiredHash({}).length;
+    const fits = 262_144 - reserve - 'big'.length;
+    assert.deepEqual(checkOne(withMeta(undefined, { big: 'x'.repeat(fits) })), []);
+    one(
+      checkOne(withMeta(undefined, { big: 'x'.repeat(fits + 1) })),
+      /^children\[0\] \(ConfigMap "c"\): metadata\.annotations come to 262145 bytes .*over the API server's limit of 262144 \(256 KiB\); the largest is "big" at 262106 bytes\. Keep large data in a ConfigMap or Secret/,
+    );
+    // "é" is two bytes in UTF-8, as the API server counts it.
+    one(checkOne(withMeta(undefined, { big: 'é'.repeat(fits / 2 + 1) })), /come to 26214\d bytes/);
+    const split = { a: 'x'.repeat(200_000), b: 'x'.repeat(70_000) };
+    one(checkOne(withMeta(undefined, split)), /the largest is "a" at 200001 bytes/);
+    // An author's copy of Operon's annotation is replaced, not added.
+    assert.deepEqual(
+      checkOne(withMeta(undefined, { [DESIRED_HASH_ANNOTATION]: 'x'.repeat(fits), big: 'x'.repeat(fits) })),
+      [],
+    );
+  });
+
+  it('refuses "." and "..", and "/" or "%", in any kind’s name', () => {
+    one(
+      checkOne(configMap('..')),
+      /^children\[0\] \(ConfigMap "\.\."\): metadata\.name is "\.\."; no object name may be '\.' or '\.\.'/,
+    );
+    one(checkOne(configMap('.')), /metadata\.name is "\.";/);
+    one(checkOne(configMap('a%2f')), /metadata\.name contains "%";/);
+  });
+
+  it('applies the subdomain rule to ConfigMaps and a DNS label rule to Services and Namespaces', () => {
+    assert.deepEqual(checkOne(configMap('app.config.v2')), []);
+    one(
+      checkOne(configMap('app..config')),
+      /metadata\.name contains "\.\."; ConfigMap names must be DNS subdomains/,
+    );
+    one(checkOne(configMap('app.-config')), /metadata\.name has "-" after a "\."/);
+    one(checkOne(configMap('Web_1')), /metadata\.name contains upper-case "W"; ConfigMap names/);
+    one(
+      checkOne(service('web.v1')),
+      /^children\[0\] \(Service "web\.v1"\): metadata\.name contains "\."; Service names must be DNS-1035 labels: at most 63 characters/,
+    );
+    one(
+      checkOne(named('v1', 'Service', 'w'.repeat(64))),
+      /metadata\.name is 64 characters long; Service names/,
+    );
+    assert.deepEqual(checkOne(service('w'.repeat(63))), []);
+    const cctx = { parent: clusterParent, parentType: Tenant, children: [ref(Namespace, 'apply')] };
+    assert.deepEqual(validateSyncResponse({ children: [named('v1', 'Namespace', '1-team')] }, cctx), []);
+    one(
+      validateSyncResponse({ children: [named('v1', 'Namespace', 'team.a')] }, cctx),
+      /\(Namespace "team\.a"\): metadata\.name contains "\."; Namespace names must be DNS labels/,
+    );
+  });
+
+  it('limits CronJob names to 52 characters and Job names to 63 unless the selector is manual', () => {
+    const bctx = { ...ctx, children: [ref(Job, 'apply'), ref(CronJob, 'apply')] };
+    const job = (name: string, spec?: object) => ({
+      ...named('batch/v1', 'Job', name),
+      ...(spec ? { spec } : {}),
+    });
+    const cron = (name: string) => named('batch/v1', 'CronJob', name);
+    const run = (...kids: unknown[]) => validateSyncResponse({ children: kids }, bctx);
+    assert.deepEqual(run(job('j'.repeat(63)), cron('c'.repeat(52))), []);
+    one(
+      run(cron('c'.repeat(53))),
+      /metadata\.name is 53 characters long; CronJob names must be DNS subdomains: at most 52 characters \(the CronJob controller appends 11/,
+    );
+    one(
+      run(job('j'.repeat(64))),
+      /metadata\.name is 64 characters long; Job names must be DNS subdomains: at most 63 characters \(the API server copies/,
+    );
+    assert.deepEqual(run(job('j'.repeat(64), { manualSelector: true })), []);
+    one(
+      run(job('j'.repeat(254), { manualSelector: true })),
+      /is 254 characters long; Job names must be DNS subdomains: at most 253/,
+    );
+  });
+
+  it('rejects a namespace that is not a DNS label', () => {
+    one(
+      checkOne(named('v1', 'ConfigMap', 'c', 'Team-A')),
+      /^children\[0\] \(ConfigMap "c"\): metadata\.namespace "Team-A" contains upper-case "T"; namespace names must be DNS labels: .*\. Leave it out \(it defaults to the parent's\)$/,
+    );
+    const cctx = { parent: clusterParent, parentType: Tenant, children: [ref(ConfigMap, 'apply')] };
+    one(
+      validateSyncResponse({ children: [named('v1', 'ConfigMap', 'c', 'team.a')] }, cctx),
+      /metadata\.namespace "team\.a" contains "\."; namespace names must be DNS labels: at most 63 characters.*'web-1'\)\.$/,
+    );
+    one(
+      validateSyncResponse({ children: [named('v1', 'ConfigMap', 'c', 'n'.repeat(64))] }, cctx),
+      /is 64 characters long/,
+    );
+  });
+
+  it('requires apiVersion, kind, name and uid strings in an author’s owner references', () => {
+    const withRefs = (...refs: unknown[]) =>
+      checkOne({ ...configMap('c'), metadata: { name: 'c', ownerReferences: refs } });
+    const good = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd', uid: 'u-1' };
+    assert.deepEqual(
+      withRefs(good, { ...good, apiVersion: 'v1', kind: 'ConfigMap', blockOwnerDeletion: true }),
+      [],
+    );
+    one(
+      withRefs({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' }),
+      /^children\[0\] \(ConfigMap "c"\): metadata\.ownerReferences\[0\] \(Deployment "d"\): uid is undefined; apiVersion, kind, name and uid must all be non-empty strings/,
+    );
+    one(
+      withRefs(good, { ...good, name: 7, uid: '' }),
+      /^children\[0\] \(ConfigMap "c"\): metadata\.ownerReferences\[1\]: name is 7, uid is ""; /,
+    );
+    one(withRefs({ ...good, apiVersion: 'apps/' }), /apiVersion "apps\/" has no version/);
+    one(withRefs({ ...good, apiVersion: 'a/b/v1' }), /apiVersion "a\/b\/v1" has no version/);
+    one(withRefs({ ...good, apiVersion: 'v1', kind: 'Event' }), /does not allow an Event to be an owner/);
+    one(
+      withRefs({ ...good, blockOwnerDeletion: 'true' }),
+      /blockOwnerDeletion must be true or false \(or left out\); got "true"/,
+    );
+    one(withRefs('d'), /metadata\.ownerReferences\[0\] is "d"; an owner reference is an object/);
+    // A reference to the parent is replaced by Operon's own, whatever it holds.
+    assert.deepEqual(withRefs({ uid: parent.metadata.uid }), []);
+  });
+
+  it('checks finalizers as the API server does', () => {
+    const withFinalizers = (finalizers: unknown) =>
+      checkOne({ ...configMap('c'), metadata: { name: 'c', finalizers } });
+    assert.deepEqual(withFinalizers(['example.com/cleanup', 'kubernetes', 'orphan']), []);
+    one(
+      withFinalizers(['bad finalizer']),
+      /metadata\.finalizers\[0\] is "bad finalizer", which is not a valid finalizer name: it contains " "/,
+    );
+    one(withFinalizers(['orphan', 'foregroundDeletion']), /both "orphan" and "foregroundDeletion"/);
+    one(withFinalizers([3]), /metadata\.finalizers\[0\] must be a string; got 3/);
+    one(withFinalizers('x'), /metadata\.finalizers must be an array of strings/);
+  });
+
+  it('refuses a whole response when only its third child is bad, naming that child alone', () => {
+    const response = {
+      children: [
+        configMap('web-config'),
+        service('web'),
+        edited(pod('web-0'), (p) => (p.metadata!.labels = { app: 'bad value!' })),
+      ],
+    };
+    const problems = check(response);
+    one(problems, /^children\[2\] \(Pod "web-0"\): metadata\.labels\["app"\] has value "bad value!"/);
+    // The planner refuses it too, so no create reaches the writer for the two good children.
+    assert.throws(
+      () => planChildren({ ...ctx, operatorName: 'echo', desired: response.children, current: [] }),
+      (error: unknown) =>
+        error instanceof OperonError &&
+        error.code === 'SYNC_RESPONSE_INVALID' &&
+        /children\[2\]/.test(error.message),
+    );
+  });
+
+  it('reports each bad label, annotation and name of a child as its own problem', () => {
+    const bad = withMeta({ 'a b': 'x', ok: 'y z' }, { 'c d': 'v' }, 'Bad');
+    const problems = checkOne(bad);
+    assert.equal(problems.length, 4, JSON.stringify(problems));
+    for (const p of problems) assert.match(p, /^children\[0\] \(ConfigMap "Bad"\): metadata\./);
   });
 });
