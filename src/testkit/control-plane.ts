@@ -70,6 +70,12 @@ export interface ControlPlane {
   /** The working folder of a local control plane. */
   readonly dir?: string;
   /**
+   * The API server's audit log of a local cluster (JSON lines, one per completed write request:
+   * create, update, patch, delete, deletecollection), for tests that count writes at the API
+   * server. Undefined for an existing cluster.
+   */
+  readonly auditLog?: string;
+  /**
    * Creates a ServiceAccount with exactly the given RBAC rules and returns a kubeconfig that
    * authenticates as it, with a real token from the TokenRequest API.
    */
@@ -99,6 +105,28 @@ export interface ControlPlane {
 interface ApiServerControl {
   stop(): Promise<void>;
   start(): Promise<void>;
+}
+
+/** The audit log's file name in a local cluster's folder. */
+export const AUDIT_LOG = 'audit.log';
+
+// Writes only, and only when complete: reads and watches would make the log huge for no test's sake.
+function writeAuditPolicy(dir: string): string {
+  const path = join(dir, 'audit-policy.yaml');
+  writeFileSync(
+    path,
+    [
+      'apiVersion: audit.k8s.io/v1',
+      'kind: Policy',
+      'omitStages: [RequestReceived, ResponseStarted, Panic]',
+      'rules:',
+      '- level: Metadata',
+      '  verbs: [create, update, patch, delete, deletecollection]',
+      '- level: None',
+      '',
+    ].join('\n'),
+  );
+  return path;
 }
 
 /** A process started after the API server, with the URL that answers 200 once it is ready. */
@@ -270,6 +298,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       '--requestheader-group-headers=X-Remote-Group',
       '--requestheader-extra-headers-prefix=X-Remote-Extra-',
       '--endpoint-reconciler-type=none',
+      // Every write, at Metadata level, so tests can count requests at the API server itself.
+      `--audit-policy-file=${writeAuditPolicy(dir)}`,
+      `--audit-log-path=${join(dir, AUDIT_LOG)}`,
+      '--audit-log-format=json',
+      '--audit-log-maxsize=200',
       '--enable-priority-and-fairness=false',
       '--profiling=false',
       '--v=1',
@@ -477,6 +510,7 @@ function makeHandle(
     kubeconfigPath,
     external,
     dir,
+    ...(dir ? { auditLog: join(dir, AUDIT_LOG) } : {}),
     serviceAccountKubeConfig: (access) => serviceAccountKubeConfig(kubeConfig, access),
     stop: () => {
       stopped ??= stop();

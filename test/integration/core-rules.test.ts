@@ -255,7 +255,14 @@ describe('Operon core against a real API server', () => {
       const oldPod = await get(pod('drift-pod'));
       await merge(cm('drift-cm'), { data: { a: 'tampered' } });
       await merge(secret('drift-secret'), { data: { a: Buffer.from('tampered').toString('base64') } });
-      await merge(pod('drift-pod'), { spec: { containers: [{ name: 'main', image: 'busybox:tampered' }] } });
+      // Strategic merge, as kubectl edits Pods: a merge patch would replace the containers list and
+      // drop the ServiceAccount token mount, which the API server refuses.
+      await c.api.request({
+        method: 'PATCH',
+        path: pod('drift-pod'),
+        contentType: 'application/strategic-merge-patch+json',
+        body: { spec: { containers: [{ name: 'main', image: 'busybox:tampered' }] } },
+      });
       await merge(sa('drift-sa'), { automountServiceAccountToken: true });
       await eventually(async () => (await get(cm('drift-cm'))).data?.a === '1', {
         what: 'apply to correct the ConfigMap',

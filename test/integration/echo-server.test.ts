@@ -3,10 +3,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { Container } from 'inversify';
+import { pino } from 'pino';
 import { EchoImage, EchoServerOperator } from '../../examples/echo-server/echo-server.js';
 import { Operon, type OperonHost } from '../../src/index.js';
 import { ApiError } from '../../src/runtime/api/api-error.js';
@@ -18,16 +20,34 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 describe('the EchoServer example', () => {
   let c: TestCluster;
   let host: OperonHost;
+  let finalizeCalls = 0;
+  const errorLines: string[] = [];
   before(async () => {
     c = await useTestCluster('echo');
     await installOperatorCrds(c.kubeConfig, [EchoServerOperator]);
-    const container = new Container();
+    const container = new Container({ defaultScope: 'Singleton' });
     container.bind(EchoImage).toSelf();
     container.bind(EchoServerOperator).toSelf();
+    // Count finalize calls on the very instance Operon will use.
+    const operator = container.get(EchoServerOperator);
+    const finalize = operator.finalize.bind(operator);
+    operator.finalize = (req) => {
+      finalizeCalls++;
+      return finalize(req);
+    };
+    const logs = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) {
+          if ((JSON.parse(line) as { level: number }).level >= 50) errorLines.push(line);
+        }
+        done();
+      },
+    });
     host = await Operon.run(container, {
       kubeConfig: c.kubeConfig,
       namespaces: [c.namespace],
       resyncIntervalMs: 0,
+      logger: pino({ level: 'info' }, logs),
     });
   });
   after(async () => {
@@ -49,10 +69,26 @@ describe('the EchoServer example', () => {
   const status = async () =>
     await c.api.request<{
       metadata: { generation: number };
-      status?: { pods?: number; observedGeneration?: number; service?: string };
+      status?: {
+        pods?: number;
+        readyPods?: number;
+        observedGeneration?: number;
+        service?: string;
+        conditions?: { type: string; status: string; reason: string }[];
+      };
     }>({ method: 'GET', path: `${base()}/web` });
+  const warnings = async () =>
+    (
+      await c.api.request<{ items: { type: string; reason: string; message: string }[] }>({
+        method: 'GET',
+        path: `/api/v1/namespaces/${c.namespace}/events`,
+        query: { fieldSelector: 'involvedObject.kind=EchoServer' },
+      })
+    ).items
+      .filter((e) => e.type === 'Warning')
+      .map((e) => `${e.reason}: ${e.message}`);
 
-  it('converges: Pods and Service exist and the status counts them', async () => {
+  it('converges: Pods run, the Service exists, and the status counts ready Pods', async () => {
     await c.api.request({
       method: 'POST',
       path: base(),
@@ -63,9 +99,10 @@ describe('the EchoServer example', () => {
         spec: { message: 'one', replicas: 2 },
       },
     });
-    await eventually(async () => (await pods()).length === 2 && (await status()).status?.pods === 2, {
-      what: 'two Pods counted in the status',
+    await eventually(async () => (await pods()).length === 2 && (await status()).status?.readyPods === 2, {
+      what: 'two ready Pods counted in the status',
     });
+    for (const p of await pods()) assert.equal(p.status?.phase, 'Running');
     const svc = await service();
     assert.equal(svc.spec?.ports?.[0]?.targetPort, 5678);
     assert.equal((await status()).status?.service, 'web');
@@ -74,6 +111,19 @@ describe('the EchoServer example', () => {
   it('follows an edit: Pods are recreated (recreate), the Service is updated in place (replace)', async () => {
     const before = await pods();
     const svcBefore = await service();
+    // Every Pod UID seen under each name while the edit rolls out.
+    const seen = new Map<string, Set<string>>();
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        for (const p of await pods()) {
+          const uids = seen.get(p.metadata?.name ?? '') ?? new Set<string>();
+          uids.add(p.metadata?.uid ?? '');
+          seen.set(p.metadata?.name ?? '', uids);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
     await c.api.request({
       method: 'PATCH',
       path: `${base()}/web`,
@@ -87,12 +137,28 @@ describe('the EchoServer example', () => {
         return (
           now.length === 3 &&
           now.every((p) => p.spec?.containers[0]?.args?.[0] === '-text=two') &&
-          s.status?.pods === 3 &&
-          s.status.observedGeneration === s.metadata.generation
+          s.status?.readyPods === 3 &&
+          s.status.observedGeneration === s.metadata.generation &&
+          s.status.conditions?.some(
+            (x) => x.type === 'Synced' && x.status === 'True' && x.reason === 'Synced',
+          )
         );
       },
-      { what: 'three Pods with the new message' },
+      { what: 'three ready Pods with the new message, Synced=True', timeoutMs: 60_000 },
     );
+    await new Promise((r) => setTimeout(r, 1500));
+    watching = false;
+    await watcher;
+    assert.deepEqual(
+      [...seen].map(([name, uids]) => [name, uids.size]),
+      [
+        ['web-0', 2],
+        ['web-1', 2],
+        ['web-2', 1],
+      ],
+      'each Pod recreated exactly once',
+    );
+    assert.deepEqual(await warnings(), [], 'an ordinary edit raises no Warning Event');
     const after = await pods();
     for (const old of before) {
       assert.ok(
@@ -110,7 +176,8 @@ describe('the EchoServer example', () => {
     assert.equal(svcAfter.spec?.clusterIP, svcBefore.spec?.clusterIP);
   });
 
-  it('is cleaned up on delete', async () => {
+  it('is cleaned up on delete: finalize runs once, with no error logged', async () => {
+    assert.equal(finalizeCalls, 0);
     await c.api.request({ method: 'DELETE', path: `${base()}/web` });
     await eventually(
       async () => {
@@ -121,8 +188,11 @@ describe('the EchoServer example', () => {
           return ApiError.isNotFound(e) && (await pods()).length === 0;
         }
       },
-      { what: 'the EchoServer and its Pods to be gone' },
+      { what: 'the EchoServer and its Pods to be gone', timeoutMs: 60_000 },
     );
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(finalizeCalls, 1, 'finalize is not called again once it reported done');
+    assert.deepEqual(errorLines, [], 'no error-level log line');
   });
 
   it('runs the demo script (`npm run demo`) from start to end', async () => {

@@ -136,7 +136,9 @@ describe('production: probes and metrics', () => {
     );
     assert.ok(total(f, 'error') >= 1);
     assert.equal(sampleValue(f, 'controller_runtime_reconcile_errors_total', ctl), total(f, 'error'));
-    assert.equal(total(f, 'success'), 0);
+    // The one success: the first pass only adds the finalizer, then ends (its event brings the
+    // parent back); every pass after it fails on the Service.
+    assert.equal(total(f, 'success'), 1);
 
     await grant({ listParents: true, createServices: true });
     await converged(c.api, c.namespace, 'm1');

@@ -71,7 +71,11 @@ export class WidgetOperator {
         this.secrets.desired({ metadata: { name: `${metadata.name}-secret` }, data: b64 }),
         this.pods.desired({
           metadata: { name: `${metadata.name}-pod` },
-          spec: { containers: [{ name: 'main', image: spec.image ?? 'busybox:1' }] },
+          // The kubelet (KWOK) honours the grace period: 30 s would slow every recreate down.
+          spec: {
+            terminationGracePeriodSeconds: 1,
+            containers: [{ name: 'main', image: spec.image ?? 'busybox:1' }],
+          },
         }),
         this.accounts.desired({
           metadata: { name: `${metadata.name}-sa` },
@@ -99,7 +103,7 @@ export class GadgetOperator {
       children: [
         this.pods.desired({
           metadata: { name: `${req.parent.metadata.name}-gadget` },
-          spec: { containers: [{ name: 'main', image: 'busybox:1' }] },
+          spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox:1' }] },
         }),
       ],
     };
