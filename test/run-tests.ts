@@ -48,7 +48,8 @@ const code = await new Promise<number>((resolve) => {
     process.execPath,
     [
       '--test',
-      '--test-timeout=180000',
+      // Per test file: the idle-examples test alone runs five minutes.
+      '--test-timeout=600000',
       '--test-reporter=spec',
       '--test-reporter-destination=stdout',
       '--test-reporter=tap',

@@ -60,6 +60,13 @@ export interface SyncRequest<TSpec = JsonObject, TStatus = JsonObject> {
   readonly parent: Parent<TSpec, TStatus>;
   /** True when the parent is being deleted and `finalize` is running. */
   readonly finalizing: boolean;
+  /**
+   * Fires when Operon stops waiting for this pass: at its deadline (`reconcileTimeoutMs`, default
+   * 60 s; the pass then fails with reason `SyncTimeout`) or when the operator shuts down. Pass it to
+   * whatever `sync` waits on (`fetch(url, { signal: req.signal })`): a result that comes after it
+   * fired is ignored.
+   */
+  readonly signal: AbortSignal;
   /** Every current child of one declared type, sorted by name. */
   children<T extends KubeObject>(ref: ChildRef<T>): readonly T[];
   /** One current child of a declared type by name (namespace = the parent's), or undefined. */

@@ -67,6 +67,7 @@ describe('GreetingOperator with Nest DI, without a cluster', () => {
         spec: { to: 'Nest' },
       },
       finalizing: false,
+      signal: new AbortController().signal,
       children: () => [],
       child: () => undefined,
     };

@@ -11,8 +11,28 @@ export interface ApiRequest {
   body?: unknown;
   /** Defaults to `application/json` when there is a body. */
   contentType?: string;
+  /** Cancels the request (a reconcile's deadline, shutdown). */
   signal?: AbortSignal;
+  /**
+   * How long to wait for the whole answer (for a stream: for its headers) before giving up;
+   * defaults to the client's `requestTimeoutMs`.
+   */
+  timeoutMs?: number;
 }
+
+/** Options of an {@link ApiClient}. */
+export interface ApiClientOptions {
+  /**
+   * Deadline of one request, in ms (default {@link DEFAULT_REQUEST_TIMEOUT_MS}). A request on a
+   * dead connection would otherwise hold its reconcile, and a worker, for as long as the kernel
+   * keeps the socket. A watch stream is bounded only until its headers arrive; the reflector
+   * watches its liveness itself.
+   */
+  requestTimeoutMs?: number;
+}
+
+/** Default of {@link ApiClientOptions.requestTimeoutMs}: client-go has none by default; kubectl's `--request-timeout` users pick tens of seconds. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** Reported after every request completes (or fails to connect: `code` 0). */
 export interface RequestRecord {
@@ -44,11 +64,14 @@ export class ApiClient {
   private readonly server: URL;
   private agent: Agent | HttpAgent | undefined;
   private readonly listeners = new Set<(r: RequestRecord) => void>();
+  private readonly requestTimeoutMs: number;
 
   constructor(
     readonly kubeConfig: KubeConfig,
     private readonly userAgent = 'operon',
+    options: ApiClientOptions = {},
   ) {
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) {
       throw new ApiError(0, 'connect', '/', undefined, {
@@ -69,16 +92,25 @@ export class ApiClient {
     return () => this.listeners.delete(listener);
   }
 
-  /** Sends a request and parses the JSON answer; throws {@link ApiError} on any non-2xx. */
+  /**
+   * Sends a request and parses the JSON answer; throws {@link ApiError} on any non-2xx, and an
+   * `ApiError` with status 0 when the server cannot be reached, does not answer within the
+   * request's timeout, or `req.signal` aborts it.
+   */
   async request<T = unknown>(req: ApiRequest): Promise<T> {
     const started = performance.now();
+    const timeoutMs = req.timeoutMs ?? this.requestTimeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     let code = 0;
     try {
-      const res = await this.send(req);
+      const res = await this.send({ ...req, signal });
       code = res.statusCode ?? 0;
       const text = await readBody(res);
       if (code < 200 || code > 299) throw new ApiError(code, verbOf(req), req.path, parseStatus(text));
       return (text ? JSON.parse(text) : undefined) as T;
+    } catch (e) {
+      throw abortedError(e, req, timeout, timeoutMs);
     } finally {
       this.record(req, code, started);
     }
@@ -91,15 +123,25 @@ export class ApiClient {
   async stream(req: Omit<ApiRequest, 'method' | 'body' | 'contentType'>): Promise<IncomingMessage> {
     const started = performance.now();
     const full: ApiRequest = { ...req, method: 'GET' };
+    const timeoutMs = req.timeoutMs ?? this.requestTimeoutMs;
+    // Only the wait for the headers is bounded: the stream itself lives as long as its reader.
+    const connect = new AbortController();
+    const timer = setTimeout(() => connect.abort(new DOMException('timed out', 'TimeoutError')), timeoutMs);
+    timer.unref();
+    const signal = req.signal ? AbortSignal.any([req.signal, connect.signal]) : connect.signal;
     let code = 0;
     try {
-      const res = await this.send(full);
+      const res = await this.send({ ...full, signal });
+      clearTimeout(timer);
       code = res.statusCode ?? 0;
       if (code < 200 || code > 299) {
         throw new ApiError(code, verbOf(full), req.path, parseStatus(await readBody(res)));
       }
       return res;
+    } catch (e) {
+      throw abortedError(e, full, connect.signal, timeoutMs);
     } finally {
+      clearTimeout(timer);
       this.record(full, code, started);
     }
   }
@@ -200,12 +242,24 @@ function looksLikeCollection(path: string): boolean {
   return rest.length === 1;
 }
 
+/** A request cut by its own timeout says so; any other error passes through unchanged. */
+function abortedError(e: unknown, req: ApiRequest, timeout: AbortSignal, timeoutMs: number): unknown {
+  if (!timeout.aborted || req.signal?.aborted) return e;
+  return new ApiError(0, verbOf(req), req.path, undefined, {
+    cause: new Error(`no answer within ${timeoutMs / 1000} s (the request timeout)`),
+  });
+}
+
 function readBody(res: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     res.on('error', reject);
+    // An aborted request may close its response without an error event.
+    res.on('close', () => {
+      if (!res.complete) reject(new Error('the connection closed before the whole answer arrived'));
+    });
   });
 }
 

@@ -4,6 +4,7 @@ import type { ControllerMetrics } from '../../observability/metrics/controller-m
 import { type KubeObject, objectKey } from '../../types/kube-object.js';
 import { type ResourceType, resourceTypeId } from '../../types/resource-type.js';
 import type { ApiClient } from '../api/api-client.js';
+import { ApiError } from '../api/api-error.js';
 import {
   type InformerRegistry,
   OWNER_UID_INDEX,
@@ -14,6 +15,7 @@ import { controllerOf, OPERATOR_LABEL } from '../planner/index.js';
 import { type QueueObserver, type ReconcileResult, WorkQueue } from '../queue/index.js';
 import type { EventRecorder } from '../reconcile/event-recorder.js';
 import type { OperatorCache } from '../reconcile/operator-cache.js';
+import { passSignal } from '../reconcile/pass-deadline.js';
 import { ReconcileError, Reconciler } from '../reconcile/reconciler.js';
 
 /** Settings a host passes to each of its operators. */
@@ -26,7 +28,15 @@ export interface OperatorRunOptions {
   onReconcileError?: (operator: string, reason: string) => void;
   /** Where this operator's reconcile and queue metrics go. */
   metrics?: ControllerMetrics;
+  /** The deadline of one pass, in ms (see `passSignal`). */
+  reconcileTimeoutMs: number;
 }
+
+/** How often a cache that cannot fill is checked for a permission problem to report. */
+const BLOCKED_CHECK_MS = 2_000;
+
+/** A pass running longer than this share of its deadline is logged as slow, once. */
+const SLOW_PASS_SHARE = 0.5;
 
 /**
  * One operator at run time: its informers (taken from the host's shared registry), the handlers
@@ -39,6 +49,9 @@ export class OperatorController {
   private readonly unsubscribe: (() => void)[] = [];
   private readonly operatorCache: OperatorCache;
   private readonly reconciler: Reconciler;
+  private readonly reconcileTimeoutMs: number;
+  /** Keys being reconciled, with `performance.now()` at the start of their pass. */
+  private readonly runningSince = new Map<string, number>();
 
   constructor(
     readonly config: OperatorConfig<unknown>,
@@ -94,12 +107,17 @@ export class OperatorController {
       events,
       log,
       onError: (reason) => options.onReconcileError?.(config.name, reason),
+      reconcileTimeoutMs: options.reconcileTimeoutMs,
     });
-    this.queue = new WorkQueue((key) => this.reconcile(key, options.resyncIntervalMs, options.metrics), {
-      name: config.name,
-      concurrency: options.concurrency,
-      observer: combineObservers(options.queueObserver?.(config.name), options.metrics?.queue),
-    });
+    this.reconcileTimeoutMs = options.reconcileTimeoutMs;
+    this.queue = new WorkQueue(
+      (key, ctx) => this.reconcile(key, ctx.signal, options.resyncIntervalMs, options.metrics),
+      {
+        name: config.name,
+        concurrency: options.concurrency,
+        observer: combineObservers(options.queueObserver?.(config.name), options.metrics?.queue),
+      },
+    );
   }
 
   /** Every informer this operator reads. */
@@ -109,7 +127,7 @@ export class OperatorController {
 
   /** Starts reconciling once every informer this operator needs has synced (DESIGN rule 1). */
   async start(signal?: AbortSignal): Promise<void> {
-    await this.waitForSync(signal);
+    await this.waitForSync(signal, true);
     this.startReconciling();
   }
 
@@ -117,8 +135,39 @@ export class OperatorController {
    * Resolves once every informer this operator reads has synced. Events keep queueing keys
    * meanwhile (each key once), so nothing is missed when reconciling starts later.
    */
-  async waitForSync(signal?: AbortSignal): Promise<void> {
-    await Promise.all(this.informers().map((i) => i.waitForSync(signal)));
+  async waitForSync(signal?: AbortSignal, reportBlocked = false): Promise<void> {
+    const synced = Promise.all(this.informers().map((i) => i.waitForSync(signal)));
+    if (!reportBlocked) return void (await synced);
+    // While a cache cannot fill because a list or watch is forbidden, nothing reconciles (rule 1):
+    // say so on every parent, or its owner sees nothing at all.
+    const timer = setInterval(() => void this.reportBlockedCaches(), BLOCKED_CHECK_MS);
+    timer.unref();
+    try {
+      await synced;
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /** Puts a `MissingPermission` failure on every known parent while a cache is forbidden to fill. */
+  private async reportBlockedCaches(): Promise<void> {
+    const forbidden = this.informers().flatMap((i) => {
+      const err = i.hasSynced() ? undefined : i.health().lastError;
+      return err instanceof ApiError && err.status === 403 ? [{ informer: i, err }] : [];
+    });
+    // Without the parents' own cache there is no parent to tell; /readyz and the log say it.
+    if (forbidden.length === 0 || !this.parentInformers.every((i) => i.hasSynced())) return;
+    const what = forbidden.map(({ informer, err }) => {
+      const { type, scope } = informer;
+      const resource = type.group ? `${type.plural}.${type.group}` : type.plural;
+      return `${err.verb} ${resource}${scope.namespace ? ` in namespace ${scope.namespace}` : ''}`;
+    });
+    const message =
+      `Operon cannot reconcile: it may not ${what.join('; ')} (403 Forbidden), so its caches cannot fill. ` +
+      "Grant these verbs to the operator's ServiceAccount (`operon rbac --check` lists what is missing).";
+    for (const parent of this.parentInformers.flatMap((i) => i.store.list())) {
+      await this.reconciler.reportBlocked(objectKey(parent), 'MissingPermission', message);
+    }
   }
 
   /** Starts the queue: call only after {@link waitForSync} resolved (DESIGN rule 1). */
@@ -137,25 +186,54 @@ export class OperatorController {
     return drained;
   }
 
+  /**
+   * Keys whose pass has run past its deadline and still holds a worker (it ignores its signal),
+   * with how long; `/healthz` fails when every worker is held so.
+   */
+  stuckPasses(now = performance.now()): { key: string; ms: number }[] {
+    const out: { key: string; ms: number }[] = [];
+    for (const [key, since] of this.runningSince) {
+      const ms = now - since;
+      if (ms > this.reconcileTimeoutMs) out.push({ key, ms });
+    }
+    return out;
+  }
+
+  /** How many passes may run at once. */
+  get concurrency(): number {
+    return this.queue.concurrency;
+  }
+
   /** One pass, timed and counted by outcome (error, requeue_after, success) as controller-runtime does. */
   private async reconcile(
     key: string,
+    shutdown: AbortSignal,
     resyncIntervalMs: number | undefined,
     metrics: ControllerMetrics | undefined,
   ): Promise<ReconcileResult> {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
+    const [namespace, name] = key.includes('/') ? key.split('/') : [undefined, key];
+    // A pass still running at half its deadline is worth a line: it names the parent that is slow.
+    const slow = setTimeout(
+      () => this.log.warn({ namespace, name, seconds: seconds() }, 'reconcile is taking long'),
+      this.reconcileTimeoutMs * SLOW_PASS_SHARE,
+    );
+    slow.unref();
+    this.runningSince.set(key, started);
     let result: ReconcileResult;
     try {
-      result = await this.reconciler.reconcile(key);
+      result = await this.reconciler.reconcile(key, passSignal(shutdown, this.reconcileTimeoutMs));
     } catch (err) {
       metrics?.reconciled('error', seconds());
       // The reconciler reports its own failures (status, Event, log); anything else escaped it.
       if (!(err instanceof ReconcileError)) {
-        const [namespace, name] = key.includes('/') ? key.split('/') : [undefined, key];
         this.log.error({ namespace, name, err }, 'reconcile failed unexpectedly; retrying with backoff');
       }
       throw err;
+    } finally {
+      clearTimeout(slow);
+      this.runningSince.delete(key);
     }
     if (result?.requeueAfterMs) {
       metrics?.reconciled('requeue_after', seconds());

@@ -17,8 +17,10 @@ import {
 } from '../leader/index.js';
 import type { QueueObserver } from '../queue/index.js';
 import { EventRecorder } from '../reconcile/event-recorder.js';
+import { DEFAULT_RECONCILE_TIMEOUT_MS } from '../reconcile/pass-deadline.js';
 import { defaultKubeConfig } from './load-kubeconfig.js';
 import { OperatorController } from './operator-controller.js';
+import { workerLiveness } from './worker-liveness.js';
 
 /** Options of an {@link OperonHost}. */
 export interface HostOptions {
@@ -34,8 +36,19 @@ export interface HostOptions {
   logger?: Logger;
   /** Name of the process in Events' `source.component`. Default `operon`. */
   component?: string;
-  /** How long `stop()` waits for in-flight reconciles. Default 30 s. */
+  /**
+   * How long `stop()` waits for in-flight reconciles; then their signals fire, cancelling their API
+   * requests. Default 30 s.
+   */
   shutdownTimeoutMs?: number;
+  /**
+   * The deadline of one reconcile pass, in ms (default 60 000): at it, `req.signal` fires, the
+   * pass's API requests are cancelled, the pass fails with reason `SyncTimeout` and backs off, and
+   * the worker is free for other parents. A pass past half of it is logged as slow.
+   */
+  reconcileTimeoutMs?: number;
+  /** The deadline of one API request, in ms (default 30 000; see `ApiClientOptions`). */
+  requestTimeoutMs?: number;
   /** Extra metric hooks per operator queue (in addition to {@link HostOptions.metrics}). */
   queueObserver?: (operator: string) => QueueObserver | undefined;
   /**
@@ -120,7 +133,9 @@ export class OperonHost {
     });
     this.log = options.logger ?? silentLogger();
     this.election = options.leaderElection ? resolveLeaderElection(options.leaderElection) : undefined;
-    this.api = new ApiClient(options.kubeConfig ?? defaultKubeConfig(), options.component ?? 'operon');
+    this.api = new ApiClient(options.kubeConfig ?? defaultKubeConfig(), options.component ?? 'operon', {
+      requestTimeoutMs: options.requestTimeoutMs,
+    });
     this.informers = new InformerRegistry(this.api, {
       ...options.informers,
       log: this.log.child({ component: 'informers' }),
@@ -142,6 +157,7 @@ export class OperonHost {
           resyncIntervalMs: options.resyncIntervalMs ?? 600_000,
           queueObserver: options.queueObserver,
           metrics: this.metrics?.controller(config.name, concurrency),
+          reconcileTimeoutMs: options.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS,
         },
       );
     });
@@ -229,7 +245,8 @@ export class OperonHost {
       },
       'starting',
     );
-    await Promise.all(this.controllers.map((c) => c.waitForSync(this.abort.signal)));
+    // With leader election, a follower must not write to parents: only /readyz reports then.
+    await Promise.all(this.controllers.map((c) => c.waitForSync(this.abort.signal, !this.elector)));
     if (this.state !== 'starting') return;
     this.state = 'running';
     if (this.elector) this.elector.start();
@@ -241,6 +258,7 @@ export class OperonHost {
     const threshold = this.options.watchFailureThresholdMs ?? DEFAULT_WATCH_FAILURE_THRESHOLD_MS;
     return report([
       ...watchLiveness(this.informers.informers(), threshold, now),
+      ...this.controllers.map((c) => workerLiveness(c)),
       ...(this.election
         ? [
             this.stopReason === 'leadership-lost'

@@ -103,6 +103,11 @@ export class WorkQueue {
     this.timers = new DelayedKeys((key) => this.add(key), now);
   }
 
+  /** Most handlers that run at once. */
+  get concurrency(): number {
+    return this.options.concurrency;
+  }
+
   /** Keys ready to run: not running and not waiting on a timer. */
   get depth(): number {
     return this.ready.size;

@@ -50,6 +50,7 @@ export class ChildWriter {
     action: ChildAction,
     parentUid: string,
     strategy: UpdateStrategy,
+    signal?: AbortSignal,
   ): Promise<WriteResult | undefined> {
     switch (action.action) {
       case 'conflict':
@@ -57,8 +58,8 @@ export class ChildWriter {
       case 'create': {
         const written =
           strategy === 'apply'
-            ? await this.createByApply(action.type, action.object, parentUid)
-            : await this.create(action.type, action.object, parentUid);
+            ? await this.createByApply(action.type, action.object, parentUid, signal)
+            : await this.create(action.type, action.object, parentUid, signal);
         return written && result(action.action, action.type, action.object, written);
       }
       case 'apply':
@@ -73,6 +74,7 @@ export class ChildWriter {
           method: 'PUT',
           path: resourcePath(action.type, target(action.object)),
           body: action.object,
+          signal,
         });
         return result(action.action, action.type, action.object, written);
       }
@@ -81,20 +83,21 @@ export class ChildWriter {
           action.action,
           action.type,
           action.live,
-          await this.remove(action.type, action.live, 'Foreground'),
+          await this.remove(action.type, action.live, 'Foreground', signal),
         );
       case 'delete':
         return result(
           action.action,
           action.type,
           action.live,
-          await this.remove(action.type, action.live, 'Background'),
+          await this.remove(action.type, action.live, 'Background', signal),
         );
     }
   }
 
-  private apply(type: ResourceType, object: NamedObject): Promise<KubeObject> {
+  private apply(type: ResourceType, object: NamedObject, signal?: AbortSignal): Promise<KubeObject> {
     return this.api.request<KubeObject>({
+      signal,
       method: 'PATCH',
       path: resourcePath(type, target(object)),
       query: { fieldManager: this.fieldManager, force: true },
@@ -113,10 +116,12 @@ export class ChildWriter {
     type: ResourceType,
     object: NamedObject,
     parentUid: string,
+    signal?: AbortSignal,
   ): Promise<KubeObject | undefined> {
     let existing: KubeObject | undefined;
     try {
       existing = await this.api.request<KubeObject>({
+        signal,
         method: 'GET',
         path: resourcePath(type, target(object)),
       });
@@ -126,16 +131,18 @@ export class ChildWriter {
     // Ours already: the cache has not caught up with an earlier create. Its event is on the way and
     // brings the parent back, so nothing is written (and no second "Created" is reported) now.
     if (existing && this.checkExisting(type, object, existing, parentUid)) return undefined;
-    return this.apply(type, object);
+    return this.apply(type, object, signal);
   }
 
   private async create(
     type: ResourceType,
     object: NamedObject,
     parentUid: string,
+    signal?: AbortSignal,
   ): Promise<KubeObject | undefined> {
     try {
       return await this.api.request<KubeObject>({
+        signal,
         method: 'POST',
         path: resourcePath(type, { namespace: object.metadata.namespace }),
         query: { fieldManager: this.fieldManager },
@@ -144,6 +151,7 @@ export class ChildWriter {
     } catch (e) {
       if (!ApiError.isAlreadyExists(e)) throw e;
       const existing = await this.api.request<KubeObject>({
+        signal,
         method: 'GET',
         path: resourcePath(type, target(object)),
       });
@@ -187,9 +195,11 @@ export class ChildWriter {
     type: ResourceType,
     live: NamedObject,
     propagationPolicy: 'Foreground' | 'Background',
+    signal?: AbortSignal,
   ): Promise<KubeObject | null> {
     try {
       const answer = await this.api.request<KubeObject>({
+        signal,
         method: 'DELETE',
         path: resourcePath(type, target(live)),
         body: {

@@ -60,6 +60,8 @@ interface ChildWrite {
 export class ParentWrites {
   /** Set once `finalize` reported done and the finalizer was removed: it is never called again. */
   finalized = false;
+  /** The last problem reported while no pass could run (see `Reconciler.reportBlocked`). */
+  blocked: string | undefined;
   /** What the server made of Operon's last write of each child, by child UID (see `baselineOf`). */
   readonly baselines = new Map<string, ChildBaseline>();
   /** Counts rewrites of each child for one desired state (the loop breaker). */

@@ -25,6 +25,7 @@ import type { EventRecorder } from './event-recorder.js';
 import { addFinalizerPatch, type JsonPatchOp, removeFinalizerPatch } from './finalizer-patch.js';
 import type { OperatorCache } from './operator-cache.js';
 import { childKey, OwnWrites, type ParentWrites } from './own-writes.js';
+import { abortCause, DEFAULT_RECONCILE_TIMEOUT_MS, PassAborted, untilAborted } from './pass-deadline.js';
 import { MAX_REWRITES } from './rewrite-guard.js';
 import { buildStatus, failedConditionPatch, type SyncOutcome, statusUnchanged } from './status.js';
 import { syncRequest } from './sync-request.js';
@@ -41,6 +42,8 @@ export interface ReconcilerDeps {
   resyncIntervalMs?: number;
   /** Called with each failed pass (for metrics). */
   onError?: (reason: string) => void;
+  /** The deadline of one pass, for messages (the caller's signal enforces it). Default 60 s. */
+  reconcileTimeoutMs?: number;
 }
 
 /** After `finalize` reports not done and names no delay. */
@@ -48,6 +51,9 @@ const FINALIZE_RETRY_MS = 5_000;
 
 /** A pass that failed in a way already reported on the parent; the queue retries it with backoff. */
 export class ReconcileError extends OperonError {}
+
+/** A signal that never fires, for passes run without one. */
+const NEVER = new AbortController().signal;
 
 /** What carrying out a plan came to. */
 interface Execution {
@@ -81,7 +87,34 @@ export class Reconciler {
     this.finalizer = finalizerNameOf(deps.config);
   }
 
-  async reconcile(key: string): Promise<ReconcileResult> {
+  /**
+   * @param signal - fires at the pass's deadline or on shutdown (see `passSignal`); it reaches
+   *   `sync` as `req.signal` and every API request of the pass. At the deadline the pass fails with
+   *   reason `SyncTimeout`; on shutdown it ends without reporting anything.
+   */
+  async reconcile(key: string, signal: AbortSignal = NEVER): Promise<ReconcileResult> {
+    try {
+      return await this.pass(key, signal);
+    } catch (e) {
+      throw await this.aborted(key, e, signal);
+    }
+  }
+
+  /**
+   * Reports a problem that keeps every pass from running (a cache forbidden to fill) on the parent
+   * with this key: `Synced=False` with `reason`, and a Warning Event, once per distinct message.
+   */
+  async reportBlocked(key: string, reason: string, message: string): Promise<void> {
+    const parent = this.deps.cache.parent(key) as ParentObject | undefined;
+    if (!parent) return;
+    const writes = this.own.of(key, parent.metadata.uid);
+    if (writes.blocked === message) return;
+    writes.blocked = message;
+    const log = this.deps.log.child({ namespace: parent.metadata.namespace, name: parent.metadata.name });
+    await this.fail(parent, writes, log, reason, message).catch(() => undefined);
+  }
+
+  private async pass(key: string, signal: AbortSignal): Promise<ReconcileResult> {
     const parent = this.deps.cache.parent(key) as ParentObject | undefined;
     if (!parent) {
       // Deleted; its children are garbage-collected through their owner references.
@@ -94,14 +127,14 @@ export class Reconciler {
       name: parent.metadata.name,
       reconcileId: randomBytes(4).toString('hex'),
     });
-    if (parent.metadata.deletionTimestamp) return this.finalize(parent, writes, log);
+    if (parent.metadata.deletionTimestamp) return this.finalize(parent, writes, log, signal);
 
     const { config } = this.deps;
     const addFinalizer = config.finalize && addFinalizerPatch(parent.metadata.finalizers, this.finalizer);
     if (addFinalizer) {
       // Before the first child exists (rule 6), so no child can outlive a finalize that never ran.
       // Then stop: the finalizer's own watch event brings the parent back with a fresh cache.
-      await this.patchFinalizers(parent, addFinalizer);
+      await this.patchFinalizers(parent, addFinalizer, signal);
       log.debug({ finalizer: this.finalizer }, 'added finalizer');
       return;
     }
@@ -120,8 +153,12 @@ export class Reconciler {
     const view = writes.view(this.deps.cache);
     let response: SyncResponse;
     try {
-      response = await config.sync(this.request(parent, spec.spec, false, view));
+      response = await untilAborted(
+        config.sync(this.request(parent, spec.spec, false, view, signal)),
+        signal,
+      );
     } catch (e) {
+      if (e instanceof PassAborted) throw e;
       return this.fail(
         parent,
         writes,
@@ -156,7 +193,7 @@ export class Reconciler {
       current,
       baselines: writes.baselines,
     });
-    const done = await this.execute(plan, parent, writes, log);
+    const done = await this.execute(plan, parent, writes, log, signal);
     if (done.failures.length > 0)
       return this.fail(parent, writes, log, done.reason, done.failures.join('; '));
 
@@ -164,6 +201,7 @@ export class Reconciler {
     await this.writeStatus(
       parent,
       writes,
+      signal,
       response.status as JsonObject | undefined,
       waiting.length > 0
         ? {
@@ -187,6 +225,7 @@ export class Reconciler {
     parent: ParentObject,
     writes: ParentWrites,
     log: Logger,
+    signal: AbortSignal,
   ): Promise<Execution> {
     const failures: string[] = [];
     let reason = 'WriteFailed';
@@ -210,7 +249,7 @@ export class Reconciler {
           continue;
         }
         try {
-          const done = await this.write(action, parent, writes);
+          const done = await this.write(action, parent, writes, signal);
           if (!done) continue;
           log.info(
             { action: done.action, kind: done.type.kind, child: done.name },
@@ -219,6 +258,8 @@ export class Reconciler {
           if (done.action === 'recreate') recreating.push(`${done.type.kind} ${done.name}`);
           await this.recordWrite(parent, done);
         } catch (e) {
+          // Past the deadline (or shutting down) every further write would fail the same way.
+          if (signal.aborted) throw new PassAborted(abortCause(signal) ?? 'shutdown');
           if (OperonError.hasCode(e, 'NAME_CONFLICT') && reason === 'WriteFailed') reason = 'NameConflict';
           failures.push(messageOf(e));
         }
@@ -251,12 +292,13 @@ export class Reconciler {
     action: ChildAction,
     parent: ParentObject,
     writes: ParentWrites,
+    signal: AbortSignal,
   ): Promise<WriteResult | undefined> {
     const strategy = this.deps.config.children.find((r) => r.type === action.type)?.strategy ?? 'apply';
     const target = action.action === 'delete' ? action.live : action.object;
     const { namespace, name } = target.metadata;
     const cached = this.deps.cache.child(action.type, namespace, name);
-    const done = await this.writer.execute(action, parent.metadata.uid, strategy);
+    const done = await this.writer.execute(action, parent.metadata.uid, strategy, signal);
     if (!done) return undefined;
     writes.rememberChild(action.type, { namespace, name }, done.written, cached);
     if ('live' in action && action.live.metadata.uid) writes.baselines.delete(action.live.metadata.uid);
@@ -289,7 +331,12 @@ export class Reconciler {
     }
   }
 
-  private async finalize(parent: ParentObject, writes: ParentWrites, log: Logger): Promise<ReconcileResult> {
+  private async finalize(
+    parent: ParentObject,
+    writes: ParentWrites,
+    log: Logger,
+    signal: AbortSignal,
+  ): Promise<ReconcileResult> {
     const { config } = this.deps;
     if (!config.finalize || !parent.metadata.finalizers?.includes(this.finalizer)) return;
     // Done already: the cache has not yet seen the finalizer go. finalize is never called twice.
@@ -299,8 +346,10 @@ export class Reconciler {
     const { spec } = await transformAndValidateSpec(config.parent.spec, (parent as { spec?: unknown }).spec);
     let response: FinalizeResponse;
     try {
-      response = await config.finalize(this.request(parent, spec, true, writes.view(this.deps.cache)));
+      const request = this.request(parent, spec, true, writes.view(this.deps.cache), signal);
+      response = await untilAborted(config.finalize(request), signal);
     } catch (e) {
+      if (e instanceof PassAborted) throw e;
       return this.fail(
         parent,
         writes,
@@ -312,7 +361,7 @@ export class Reconciler {
     }
     if (!response.finalized) {
       if (response.status) {
-        await this.writeStatus(parent, writes, response.status as JsonObject, {
+        await this.writeStatus(parent, writes, signal, response.status as JsonObject, {
           ok: true,
           reason: 'Finalizing',
           message: 'Waiting for finalize to report done.',
@@ -324,13 +373,13 @@ export class Reconciler {
     // written now would never be read.
     const others = parent.metadata.finalizers.filter((f) => f !== this.finalizer);
     if (response.status && others.length > 0) {
-      await this.writeStatus(parent, writes, response.status as JsonObject, {
+      await this.writeStatus(parent, writes, signal, response.status as JsonObject, {
         ok: true,
         reason: 'Finalized',
         message: `Finalized; waiting for ${others.join(', ')}.`,
       });
     }
-    await this.removeFinalizer(parent);
+    await this.removeFinalizer(parent, signal);
     writes.finalized = true;
     log.info({ finalizer: this.finalizer }, 'finalized; removed finalizer');
     await this.deps.events.record(
@@ -347,10 +396,44 @@ export class Reconciler {
     spec: unknown,
     finalizing: boolean,
     view: OperatorCache,
+    signal: AbortSignal,
   ): SyncRequest<unknown> {
-    return syncRequest({ ...parent, spec } as Parent<unknown>, finalizing, (type) =>
-      view.childrenOf(type, parent.metadata.uid),
+    return syncRequest(
+      { ...parent, spec } as Parent<unknown>,
+      finalizing,
+      (type) => view.childrenOf(type, parent.metadata.uid),
+      signal,
     );
+  }
+
+  /**
+   * Turns a pass cut short into the error the queue sees: at the deadline, a `SyncTimeout` failure
+   * reported on the parent like any other (its status write gets a fresh deadline of its own); on
+   * shutdown, a quiet end, since the next leader or run takes over.
+   */
+  private async aborted(key: string, e: unknown, signal: AbortSignal): Promise<unknown> {
+    const why = e instanceof PassAborted ? e.why : abortCause(signal);
+    if (!why || e instanceof ReconcileError) return e;
+    if (why === 'shutdown')
+      return new ReconcileError('SYNC_FAILED', `pass for ${key} stopped: shutting down`);
+    const parent = this.deps.cache.parent(key) as ParentObject | undefined;
+    if (!parent) return e;
+    const seconds = (this.deps.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS) / 1000;
+    const log = this.deps.log.child({ namespace: parent.metadata.namespace, name: parent.metadata.name });
+    try {
+      await this.fail(
+        parent,
+        this.own.of(key, parent.metadata.uid),
+        log,
+        'SyncTimeout',
+        `The pass did not finish within its deadline of ${seconds} s (${messageOf(e)}); it was cancelled and will be retried with backoff. ` +
+          'If sync waits on something slow, make it return sooner (use req.signal to stop waiting), or raise reconcileTimeoutMs.',
+        e,
+      );
+    } catch (reported) {
+      return reported;
+    }
+    return e;
   }
 
   /** This parent's children, plus any cached object holding a desired name (to detect clashes). */
@@ -412,6 +495,8 @@ export class Reconciler {
       });
     const ops = patchFrom(writes.currentStatus(parent));
     if (!ops) return;
+    // Deliberately without the pass's signal: a failure must be reported even when the pass was
+    // cut at its deadline. The API client's own request timeout bounds it.
     let written: KubeObject;
     try {
       written = await send(ops);
@@ -429,6 +514,7 @@ export class Reconciler {
   private async writeStatus(
     parent: ParentObject,
     writes: ParentWrites,
+    signal: AbortSignal,
     authorStatus: JsonObject | undefined,
     outcome: SyncOutcome,
   ): Promise<void> {
@@ -438,6 +524,7 @@ export class Reconciler {
     const type = this.deps.config.parent.type;
     try {
       const written = await this.deps.api.request<KubeObject>({
+        signal,
         method: 'PATCH',
         path: this.parentPath(parent, 'status'),
         query: { fieldManager: this.deps.config.name, force: true },
@@ -476,9 +563,14 @@ export class Reconciler {
    * Sends a finalizer patch (see `finalizer-patch.ts`). A failed `test` means the cache was stale:
    * the pass ends quietly and the parent's next event (the change that failed the test) retries it.
    */
-  private async patchFinalizers(parent: ParentObject, ops: JsonPatchOp[]): Promise<void> {
+  private async patchFinalizers(
+    parent: ParentObject,
+    ops: JsonPatchOp[],
+    signal?: AbortSignal,
+  ): Promise<void> {
     try {
       await this.deps.api.request({
+        signal,
         method: 'PATCH',
         path: this.parentPath(parent),
         contentType: PatchType.json,
@@ -495,22 +587,26 @@ export class Reconciler {
   }
 
   /** Removes Operon's finalizer, re-reading the parent once if its list changed meanwhile. */
-  private async removeFinalizer(parent: ParentObject): Promise<void> {
+  private async removeFinalizer(parent: ParentObject, signal: AbortSignal): Promise<void> {
     const ops = removeFinalizerPatch(parent.metadata.finalizers, this.finalizer);
     if (!ops) return;
     try {
-      await this.patchFinalizers(parent, ops);
+      await this.patchFinalizers(parent, ops, signal);
     } catch (e) {
       if (!OperonError.hasCode(e, 'STALE_CACHE')) throw e;
       let fresh: ParentObject;
       try {
-        fresh = await this.deps.api.request<ParentObject>({ method: 'GET', path: this.parentPath(parent) });
+        fresh = await this.deps.api.request<ParentObject>({
+          signal,
+          method: 'GET',
+          path: this.parentPath(parent),
+        });
       } catch (gone) {
         if (ApiError.isNotFound(gone)) return;
         throw gone;
       }
       const retry = removeFinalizerPatch(fresh.metadata.finalizers, this.finalizer);
-      if (retry) await this.patchFinalizers(fresh, retry);
+      if (retry) await this.patchFinalizers(fresh, retry, signal);
     }
   }
 }

@@ -11,10 +11,12 @@ export function syncRequest<TSpec>(
   parent: Parent<TSpec>,
   finalizing: boolean,
   childrenOf: (type: ResourceType) => readonly KubeObject[],
+  signal: AbortSignal = new AbortController().signal,
 ): SyncRequest<TSpec> {
   return {
     parent,
     finalizing,
+    signal,
     children: <T extends KubeObject>(ref: ChildRef<T>) => childrenOf(ref.type) as T[],
     child: <T extends KubeObject>(ref: ChildRef<T>, name: string) =>
       childrenOf(ref.type).find((c) => c.metadata?.name === name) as T | undefined,

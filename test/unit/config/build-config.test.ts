@@ -46,6 +46,7 @@ function request(children: Record<string, unknown[]> = {}): SyncRequest {
       metadata: { name: 'demo', uid: 'u1' },
       spec: { message: 'hi' } as never,
     },
+    signal: new AbortController().signal,
     finalizing: false,
     children: (ref) => (children[ref.property] ?? []) as never,
     child: () => undefined,
