@@ -221,9 +221,10 @@ export class OperatorController {
     );
     slow.unref();
     this.runningSince.set(key, started);
+    const pass = passSignal(shutdown, this.reconcileTimeoutMs);
     let result: ReconcileResult;
     try {
-      result = await this.reconciler.reconcile(key, passSignal(shutdown, this.reconcileTimeoutMs));
+      result = await this.reconciler.reconcile(key, pass.signal);
     } catch (err) {
       metrics?.reconciled('error', seconds());
       // The reconciler reports its own failures (status, Event, log); anything else escaped it.
@@ -232,6 +233,7 @@ export class OperatorController {
       }
       throw err;
     } finally {
+      pass.dispose();
       clearTimeout(slow);
       this.runningSince.delete(key);
     }

@@ -4,14 +4,33 @@ export const DEFAULT_RECONCILE_TIMEOUT_MS = 60_000;
 /** Why a pass's signal fired. */
 export type PassAbort = 'deadline' | 'shutdown';
 
+/** The signal of one pass, and how to release its timer when the pass ends. */
+export interface PassSignal {
+  readonly signal: AbortSignal;
+  /** Clears the deadline timer; call when the pass ends, however it ends. */
+  dispose(): void;
+}
+
 /**
  * The signal of one reconcile pass: it fires at the pass's deadline, or when `shutdown` fires (the
  * queue gave up waiting for in-flight work). It reaches `sync` (`req.signal`) and every API request
  * of the pass (DESIGN rule 9).
+ *
+ * @remarks
+ * Its own timer rather than `AbortSignal.timeout`: that one cannot be cleared, so every finished
+ * pass would leave a timer pending for the rest of its deadline (thousands, under load), and it is
+ * unref'd, so a process with nothing but a hung pass would exit instead of failing it.
  */
-export function passSignal(shutdown: AbortSignal | undefined, timeoutMs: number): AbortSignal {
-  const deadline = AbortSignal.timeout(timeoutMs);
-  return shutdown ? AbortSignal.any([shutdown, deadline]) : deadline;
+export function passSignal(shutdown: AbortSignal | undefined, timeoutMs: number): PassSignal {
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () => deadline.abort(new DOMException(`deadline of ${timeoutMs} ms`, 'TimeoutError')),
+    timeoutMs,
+  );
+  return {
+    signal: shutdown ? AbortSignal.any([shutdown, deadline.signal]) : deadline.signal,
+    dispose: () => clearTimeout(timer),
+  };
 }
 
 /** Why `signal` fired, or undefined while it has not. */
