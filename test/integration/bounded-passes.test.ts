@@ -34,13 +34,15 @@ const Stall = customResource<StallSpec>({ group: 'operon.test', version: 'v1', k
 class StallOperator {
   @Child(ConfigMap) configMaps!: ChildRef<V1ConfigMap>;
   @Child(Secret) secrets!: ChildRef<V1Secret>;
-  /** Names of parents whose hung sync saw its signal fire. */
+  /** Names of parents whose hung sync started, and whose signal then fired. */
+  readonly entered = new Set<string>();
   readonly aborted = new Set<string>();
 
   @Sync()
   async sync(req: SyncRequest<StallSpec>): Promise<SyncResponse> {
     const name = req.parent.metadata.name;
     if (req.parent.spec.hang) {
+      this.entered.add(name);
       req.signal.addEventListener('abort', () => this.aborted.add(name));
       await new Promise(() => {}); // never resolves
     }
@@ -103,6 +105,25 @@ describe('bounded passes and blocked caches', () => {
     } finally {
       await host.stop();
     }
+  });
+
+  it('on stop, cancels a pass still running when the shutdown timeout ends', async () => {
+    const container = new Container({ defaultScope: 'Singleton' });
+    container.bind(StallOperator).toSelf();
+    const host = await Operon.run(container, {
+      kubeConfig: c.kubeConfig,
+      namespaces: [c.namespace],
+      resyncIntervalMs: 0,
+      reconcileTimeoutMs: 600_000,
+      shutdownTimeoutMs: 500,
+    });
+    const op = container.get(StallOperator);
+    await create('hung-at-stop', { hang: true });
+    await eventually(() => op.entered.has('hung-at-stop'), { what: 'the hung sync to start' });
+    const started = Date.now();
+    await host.stop();
+    assert.ok(Date.now() - started < 10_000, 'stop() does not wait for the hung pass');
+    assert.ok(op.aborted.has('hung-at-stop'), 'its signal fired at the shutdown timeout');
   });
 
   it('reports a child type it may not list on every parent, naming verb and resource', async () => {
