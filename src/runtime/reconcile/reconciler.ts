@@ -197,6 +197,7 @@ export class Reconciler {
     if (done.failures.length > 0)
       return this.fail(parent, writes, log, done.reason, done.failures.join('; '));
 
+    writes.blocked = undefined; // a pass ran: a blocked cache, if one comes back, is news again
     const waiting = [...done.recreating, ...terminatingDesired(response.children, current, parent)];
     await this.writeStatus(
       parent,
