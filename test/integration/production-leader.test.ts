@@ -1,6 +1,7 @@
 // Leader election across real processes: two (then three) instances of the EchoServer app's
 // production entry against one API server. Exactly one reconciles; a SIGTERM hands over at once; a
-// kill -9 hands over within the lease duration.
+// kill -9 hands over within the lease duration the holder recorded in the Lease, even to a standby
+// configured with a much longer one.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EchoServerOperator } from '../../examples/echo-server/echo-server.js';
@@ -16,11 +17,25 @@ import {
   TIMING,
 } from './production-support.js';
 
+/** The lease duration replica-c is configured with: 4 times what the others write in the Lease. */
+const STANDBY_LEASE_MS = 4 * TIMING.leaseDurationMs;
+
+/** The spec of the app's Lease. */
+async function leaseSpec(
+  c: TestCluster,
+): Promise<{ holderIdentity?: string; leaseDurationSeconds?: number } | undefined> {
+  const lease = await c.api.request<{ spec?: { holderIdentity?: string; leaseDurationSeconds?: number } }>({
+    method: 'GET',
+    path: `/apis/coordination.k8s.io/v1/namespaces/${c.namespace}/leases/${LEASE}`,
+  });
+  return lease.spec;
+}
+
 describe('production: leader election between processes', () => {
   let c: TestCluster;
   const procs: OperatorProcess[] = [];
-  const start = (identity: string) => {
-    const p = new OperatorProcess(identity, process.env.OPERON_TEST_KUBECONFIG ?? '', c.namespace);
+  const start = (identity: string, env: Record<string, string> = {}) => {
+    const p = new OperatorProcess(identity, process.env.OPERON_TEST_KUBECONFIG ?? '', c.namespace, env);
     procs.push(p);
     return p;
   };
@@ -94,10 +109,19 @@ describe('production: leader election between processes', () => {
     assert.ok((await follower.reconciles('success')) > before, 'the new leader reconciles');
   });
 
-  it('kill -9 on the leader: another instance takes over within the lease duration and converges new parents', async (t) => {
+  it('kill -9 on the leader: a standby configured with a longer lease takes over within the one the leader recorded, and converges new parents', async (t) => {
     const leader = byIdentity(await leaseHolder(c.api, c.namespace));
     assert.ok(leader);
-    const standby = start('replica-c');
+    assert.equal(
+      (await leaseSpec(c))?.leaseDurationSeconds,
+      TIMING.leaseDurationMs / 1000,
+      'the leader records its lease duration',
+    );
+    // Were the standby to wait its own lease duration, the takeover would take 4 times as long.
+    const standby = start('replica-c', {
+      LEASE_DURATION_MS: String(STANDBY_LEASE_MS),
+      RENEW_DEADLINE_MS: String(STANDBY_LEASE_MS * 0.7),
+    });
     await eventually(async () => (await standby.probe('/readyz')) === 200, { what: 'replica-c ready' });
     await standby.logLine((l) => l.msg === 'waiting to acquire the leader lease');
     await new Promise((r) => setTimeout(r, TIMING.retryPeriodMs * 2)); // c has seen the Lease renewed
@@ -112,7 +136,7 @@ describe('production: leader election between processes', () => {
     });
     const took = performance.now() - killed;
     t.diagnostic(
-      `replica-c held the Lease ${Math.round(took)} ms after kill -9 (lease duration ${TIMING.leaseDurationMs} ms)`,
+      `replica-c held the Lease ${Math.round(took)} ms after kill -9 (recorded lease duration ${TIMING.leaseDurationMs} ms, its own ${STANDBY_LEASE_MS} ms)`,
     );
     assert.ok(
       took <= TIMING.leaseDurationMs + TIMING.retryPeriodMs * 1.2 + 1_500,
@@ -121,6 +145,11 @@ describe('production: leader election between processes', () => {
     assert.ok(
       took >= TIMING.leaseDurationMs - 2 * TIMING.retryPeriodMs,
       `and not before the lease expired (${Math.round(took)} ms)`,
+    );
+    assert.equal(
+      (await leaseSpec(c))?.leaseDurationSeconds,
+      STANDBY_LEASE_MS / 1000,
+      'the new leader records its own duration',
     );
     await createEchoServer(c.api, c.namespace, 'three', 2);
     await converged(c.api, c.namespace, 'three', 2);

@@ -65,6 +65,7 @@ export class ApiClient {
   private agent: Agent | HttpAgent | undefined;
   private readonly listeners = new Set<(r: RequestRecord) => void>();
   private readonly requestTimeoutMs: number;
+  private readonly writes = new AbortController();
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -93,6 +94,14 @@ export class ApiClient {
   }
 
   /**
+   * From now on, refuses every write request (anything but GET) and cancels those in flight; reads
+   * and watches go on. For a replica that lost the leader Lease: a successor may be writing.
+   */
+  refuseWrites(reason: unknown): void {
+    this.writes.abort(reason);
+  }
+
+  /**
    * Sends a request and parses the JSON answer; throws {@link ApiError} on any non-2xx, and an
    * `ApiError` with status 0 when the server cannot be reached, does not answer within the
    * request's timeout, or `req.signal` aborts it.
@@ -101,7 +110,15 @@ export class ApiClient {
     const started = performance.now();
     const timeoutMs = req.timeoutMs ?? this.requestTimeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    const write = req.method !== 'GET';
+    if (write && this.writes.signal.aborted) {
+      const why = this.writes.signal.reason instanceof Error ? this.writes.signal.reason.message : 'refused';
+      throw new ApiError(0, verbOf(req), req.path, undefined, {
+        cause: new Error(`this client no longer writes (${why})`),
+      });
+    }
+    const signals = [timeout, ...(req.signal ? [req.signal] : []), ...(write ? [this.writes.signal] : [])];
+    const signal = signals.length === 1 ? timeout : AbortSignal.any(signals);
     let code = 0;
     try {
       const res = await this.send({ ...req, signal });

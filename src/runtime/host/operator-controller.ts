@@ -179,6 +179,11 @@ export class OperatorController {
     this.queue.start();
   }
 
+  /** Cancels every pass of this operator now (see `WorkQueue.abortInFlight`). */
+  abortInFlight(reason: unknown): void {
+    this.queue.abortInFlight(reason);
+  }
+
   /** Stops taking work and waits for in-flight reconciles (up to `timeoutMs`). */
   async stop(timeoutMs: number): Promise<boolean> {
     for (const u of this.unsubscribe.splice(0)) u();

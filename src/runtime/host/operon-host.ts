@@ -80,6 +80,9 @@ export interface HostStopped {
   readonly drained: boolean;
 }
 
+/** After losing the Lease, how long cancelled passes get to unwind before the host closes. */
+const LOST_UNWIND_MS = 1_000;
+
 /** Default of {@link HostOptions.watchFailureThresholdMs}. */
 export const DEFAULT_WATCH_FAILURE_THRESHOLD_MS = 60_000;
 
@@ -178,6 +181,20 @@ export class OperonHost {
           onStoppedLeading: () => this.loseLeadership(),
         },
         this.log.child({ component: 'leader-election' }),
+      );
+      const lost = this.elector.lostSignal;
+      // Fires at the renew deadline, strictly before any other replica may take the Lease: from
+      // then on this replica must not write, so every pass is cancelled and the client refuses
+      // writes at once, not after a drain. Also while stopping (a loss during a graceful drain),
+      // and harmlessly at the end of stop(), after the release.
+      lost.addEventListener(
+        'abort',
+        () => {
+          this.api.refuseWrites(lost.reason);
+          for (const c of this.controllers) c.abortInFlight(lost.reason);
+          this.metrics?.leader(election.leaseName, false);
+        },
+        { once: true },
       );
     }
   }
@@ -303,11 +320,9 @@ export class OperonHost {
   private loseLeadership(): void {
     if (this.stopping) return;
     this.stopReason = 'leadership-lost';
-    const e = this.election as ResolvedLeaderElection;
-    this.metrics?.leader(e.leaseName, false);
-    // A successor may start once the lease expires, `leaseDuration - renewDeadline` after we gave up.
-    const margin = Math.max(0, e.leaseDurationMs - e.renewDeadlineMs);
-    this.stopping = this.doStop(Math.min(this.options.shutdownTimeoutMs ?? 30_000, margin));
+    // In-flight work was cancelled and writes refused when the lost signal fired; this only lets
+    // the cancelled passes unwind before the watches close.
+    this.stopping = this.doStop(LOST_UNWIND_MS);
   }
 
   private async doStop(timeoutMs: number): Promise<void> {

@@ -10,5 +10,10 @@ export {
   type ResolvedLeaderElection,
   resolveLeaderElection,
 } from './leader-election-options.js';
-export { type LeaderCallbacks, LeaderElector } from './leader-elector.js';
+export {
+  type LeaderCallbacks,
+  LeaderElector,
+  type LeadershipEndReason,
+  LeadershipLost,
+} from './leader-elector.js';
 export { KubeLeaseLock, type LeaderElectionRecord, type LeaseLock, microTime } from './lease-lock.js';

@@ -9,11 +9,17 @@ import { ConfigError } from '../../errors/operon-error.js';
  *
  * @remarks
  * The durations mean what they mean in client-go (and so controller-runtime), with the same defaults:
- * - `leaseDurationMs` (15 s): how long followers wait, after they last saw the Lease change, before
- *   taking it over. This is the worst-case takeover time after a leader dies without releasing.
- * - `renewDeadlineMs` (10 s): how long the leader keeps retrying a failed renewal before it gives
- *   up leadership. Shorter than the lease duration, so a leader that cannot renew stops reconciling
- *   at least `leaseDurationMs - renewDeadlineMs` before anyone else may start.
+ * - `leaseDurationMs` (15 s): how long the lease this replica writes is valid. The holder records it
+ *   in the Lease (`leaseDurationSeconds`, whole seconds, rounded up), and every follower waits that
+ *   recorded duration, after it last saw the Lease change, before taking it over: its own setting
+ *   matters only once it holds the Lease. This is the worst-case takeover time after a leader dies
+ *   without releasing.
+ * - `renewDeadlineMs` (10 s): how long after it sent its last successful write of the Lease the
+ *   leader may go without another before it gives up leadership. Shorter than the lease duration,
+ *   so a leader that cannot renew signals the loss (see `LeaderElector.lostSignal`) at least
+ *   `leaseDurationMs - renewDeadlineMs` before any other replica may take over. As renewals are a
+ *   retry period apart, the round trips of two consecutive renewals may take up to
+ *   `renewDeadlineMs - retryPeriodMs` (8 s) together.
  * - `retryPeriodMs` (2 s): how often candidates try to acquire and the leader renews (candidates add
  *   up to 20 % jitter).
  */
@@ -59,7 +65,8 @@ const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount
 
 /**
  * Fills in the defaults and checks the options, throwing one {@link ConfigError} that lists every
- * problem (the same rules client-go enforces: lease duration > renew deadline > retry period × 1.2).
+ * problem (for the durations, the rules client-go enforces: lease duration > renew deadline >
+ * retry period × 1.2, all positive).
  */
 export function resolveLeaderElection(
   options: LeaderElectionOptions,
@@ -87,22 +94,41 @@ export function resolveLeaderElection(
     );
   }
   if (!r.identity) problems.push(`${where}.identity must not be empty.`);
-  for (const key of ['leaseDurationMs', 'renewDeadlineMs', 'retryPeriodMs'] as const) {
-    if (!(Number.isFinite(r[key]) && r[key] > 0))
-      problems.push(`${where}.${key} must be a positive number of ms.`);
-  }
-  if (!(r.leaseDurationMs > r.renewDeadlineMs)) {
-    problems.push(
-      `${where}.leaseDurationMs (${r.leaseDurationMs}) must be greater than renewDeadlineMs (${r.renewDeadlineMs}), so a leader that cannot renew stops before a successor may start.`,
-    );
-  }
-  if (!(r.renewDeadlineMs > r.retryPeriodMs * (1 + RETRY_JITTER))) {
-    problems.push(
-      `${where}.renewDeadlineMs (${r.renewDeadlineMs}) must be greater than retryPeriodMs × ${1 + RETRY_JITTER} (${r.retryPeriodMs * (1 + RETRY_JITTER)}), so a renewal can be retried before the deadline.`,
-    );
-  }
+  problems.push(...timingProblems(r));
   if (problems.length > 0) throw new ConfigError(problems);
   return r;
+}
+
+/**
+ * What is wrong with the durations of `o`, one message per problem (empty when they are usable).
+ *
+ * @remarks
+ * `renewDeadlineMs < leaseDurationMs` is what makes a lost Lease safe: the leader signals the loss
+ * at most `renewDeadlineMs` after it started its last successful write, while no other replica may
+ * take over until the recorded duration (at least `leaseDurationMs`) has passed since it saw that
+ * write. Shared by {@link resolveLeaderElection} and the `LeaderElector` constructor, so an elector
+ * built from hand-made options is held to the same rules.
+ */
+export function timingProblems(
+  o: Pick<ResolvedLeaderElection, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>,
+): string[] {
+  const problems: string[] = [];
+  const where = 'leaderElection';
+  for (const key of ['leaseDurationMs', 'renewDeadlineMs', 'retryPeriodMs'] as const) {
+    if (!(Number.isFinite(o[key]) && o[key] > 0))
+      problems.push(`${where}.${key} must be a positive number of ms.`);
+  }
+  if (!(o.leaseDurationMs > o.renewDeadlineMs)) {
+    problems.push(
+      `${where}.leaseDurationMs (${o.leaseDurationMs}) must be greater than renewDeadlineMs (${o.renewDeadlineMs}): a leader that cannot renew gives up at the renew deadline, and that must come before the lease it wrote can expire for the other replicas, or two leaders may overlap. Lower renewDeadlineMs or raise leaseDurationMs (client-go's defaults are 15000 and 10000).`,
+    );
+  }
+  if (!(o.renewDeadlineMs > o.retryPeriodMs * (1 + RETRY_JITTER))) {
+    problems.push(
+      `${where}.renewDeadlineMs (${o.renewDeadlineMs}) must be greater than retryPeriodMs × ${1 + RETRY_JITTER} (${o.retryPeriodMs * (1 + RETRY_JITTER)}), so a renewal can be retried before the deadline.`,
+    );
+  }
+  return problems;
 }
 
 function defaultNamespace(env: NodeJS.ProcessEnv): string | undefined {

@@ -103,6 +103,15 @@ export class WorkQueue {
     this.timers = new DelayedKeys((key) => this.add(key), now);
   }
 
+  /**
+   * Fires the signal of every run, now and for every run that starts later, without stopping the
+   * queue: for when the work itself must end at once (the leader Lease was lost), before
+   * {@link WorkQueue.shutdown} drains.
+   */
+  abortInFlight(reason: unknown): void {
+    this.abort.abort(reason);
+  }
+
   /** Most handlers that run at once. */
   get concurrency(): number {
     return this.options.concurrency;

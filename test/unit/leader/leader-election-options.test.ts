@@ -44,6 +44,26 @@ describe('resolveLeaderElection', () => {
       },
     );
   });
+  it('refuses a renew deadline as long as the lease duration, saying what could happen and what to do', () => {
+    assert.throws(
+      () =>
+        resolveLeaderElection({
+          leaseName: 'app',
+          namespace: 'ns',
+          leaseDurationMs: 10_000,
+          renewDeadlineMs: 10_000,
+        }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.equal(e.problems.length, 1, e.message);
+        assert.match(
+          e.message,
+          /leaseDurationMs \(10000\) must be greater than renewDeadlineMs \(10000\): .*two leaders may overlap\. Lower renewDeadlineMs or raise leaseDurationMs/,
+        );
+        return true;
+      },
+    );
+  });
 });
 
 describe('microTime', () => {
