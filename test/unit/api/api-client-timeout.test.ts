@@ -57,6 +57,20 @@ describe('ApiClient deadlines', () => {
     api.close();
   });
 
+  it('after refuseWrites, cancels writes in flight and refuses new ones, but still reads', async () => {
+    const api = client(300);
+    const inFlight = api.request({ method: 'PUT', path: '/apis/x/v1/y/z', body: {} });
+    api.refuseWrites(new Error('lost the leader Lease'));
+    await assert.rejects(inFlight, (e: unknown) => e instanceof ApiError && e.status === 0);
+    await assert.rejects(
+      api.request({ method: 'POST', path: '/api/v1/namespaces/a/configmaps', body: {} }),
+      /no longer writes \(lost the leader Lease\)/,
+    );
+    // A read is still sent (and, against this server, times out rather than being refused).
+    await assert.rejects(api.request({ method: 'GET', path: '/api/v1/pods' }), /no answer within/);
+    api.close();
+  });
+
   it('bounds a stream only until its headers arrive', async () => {
     const api = client(200);
     await assert.rejects(
