@@ -7,7 +7,8 @@
 //   LEASE_NAME          default "echo-server-operator"
 //   OPERON_IDENTITY     this replica's name in the Lease (default: hostname + random id)
 //   LEASE_DURATION_MS / RENEW_DEADLINE_MS / RETRY_PERIOD_MS   default 15000 / 10000 / 2000
-//   HEALTH_PORT / METRICS_PORT   default 8081 / 8080 (0: any free port; the log says which)
+//   HEALTH_PORT / METRICS_PORT   default 8081 / 8443 (metrics over HTTPS for authorized scrapers;
+//                                0: any free port; the log says which)
 //   SHUTDOWN_TIMEOUT_MS default 30000
 //   LOG_LEVEL / LOG_FORMAT       default info / auto (JSON unless stdout is a terminal)
 //   KUBECONFIG          outside a cluster

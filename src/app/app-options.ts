@@ -2,8 +2,36 @@ import type { LoggingOptions } from '../observability/create-logger.js';
 import type { ListenOptions } from '../observability/health/endpoint-server.js';
 import type { HostOptions } from '../runtime/host/operon-host.js';
 
-/** Where an endpoint server listens; `port` 0 picks a free one. */
+/**
+ * Where an endpoint server listens: `port` (0 picks a free one) and `host`, the interface address to
+ * bind (default every interface; `127.0.0.1` keeps it to the machine or Pod).
+ */
 export type ServerOptions = Partial<ListenOptions>;
+
+/** Where the metrics server listens, and how it is protected. */
+export interface MetricsServerOptions extends ServerOptions {
+  /**
+   * Serve `/metrics` over HTTPS, and only to scrapers whose bearer token passes a TokenReview and
+   * whose user a SubjectAccessReview allows `get` on the non-resource URL `/metrics`, as
+   * controller-runtime's secure metrics server. The operator needs `create` on `tokenreviews` and
+   * `subjectaccessreviews` (`operon rbac` grants it); a scraper needs a role like the
+   * `<app>-metrics-reader` ClusterRole `operon manifests` prints. Default true. `false`: plain HTTP
+   * that anyone who can reach the port may read, for local use.
+   */
+  secure?: boolean;
+  /**
+   * Folder holding the serving certificate and key (a mounted Secret, e.g. cert-manager's), read at
+   * start and re-read when they change. Default: none; without certificate files a self-signed
+   * certificate is generated at start-up.
+   */
+  certDir?: string;
+  /** The certificate (chain) file, PEM; relative to {@link MetricsServerOptions.certDir}. Default `tls.crt`. */
+  certFile?: string;
+  /** The private key file, PEM; relative to {@link MetricsServerOptions.certDir}. Default `tls.key`. */
+  keyFile?: string;
+  /** How long one token's TokenReview and one user's SubjectAccessReview are reused. Default 10 s. */
+  authCacheTtlMs?: number;
+}
 
 /**
  * Options of {@link OperonApp} and {@link runOperators}: everything a host takes, plus what a process
@@ -11,16 +39,18 @@ export type ServerOptions = Partial<ListenOptions>;
  */
 export interface AppOptions extends HostOptions {
   /**
-   * `/healthz`, `/livez` and `/readyz`. Default port 8081 on every interface (controller-runtime's
-   * probe port); `false`: not served.
+   * `/healthz`, `/livez` and `/readyz`, plain HTTP (the kubelet's probes carry no credentials).
+   * Default port 8081 on every interface (controller-runtime's probe port); `false`: not served.
    */
   healthServer?: ServerOptions | false;
   /**
-   * `/metrics`. Default port 8080 on every interface (controller-runtime's metrics port); `false`:
-   * not served. Given the same port as {@link AppOptions.healthServer}, one server answers all four
-   * paths.
+   * `/metrics`. Default: HTTPS with authentication and authorization on port 8443 on every interface
+   * (controller-runtime's secure metrics, as kubebuilder scaffolds them); with `secure: false`, plain
+   * HTTP on port 8080. `false`: not served. Given the same host and port as
+   * {@link AppOptions.healthServer}, one server answers all four paths (over HTTPS when the metrics
+   * are secure; only `/metrics` asks for a token).
    */
-  metricsServer?: ServerOptions | false;
+  metricsServer?: MetricsServerOptions | false;
   /** How the app's logger is built when {@link HostOptions.logger} is not given. */
   logging?: LoggingOptions;
   /** Signals that stop the app gracefully. Default `['SIGTERM', 'SIGINT']`; `[]` installs no handler. */
@@ -36,7 +66,14 @@ export interface AppOptions extends HostOptions {
 /** The defaults of {@link AppOptions}. */
 export const APP_DEFAULTS = {
   healthPort: 8081,
-  metricsPort: 8080,
+  /** Port of secure (HTTPS) metrics, the default. */
+  metricsPort: 8443,
+  /** Port of plain-HTTP metrics (`metricsServer: { secure: false }`). */
+  insecureMetricsPort: 8080,
+  /** Certificate and key file names in `metricsServer.certDir` (a `kubernetes.io/tls` Secret's keys). */
+  certFile: 'tls.crt',
+  keyFile: 'tls.key',
+  authCacheTtlMs: 10_000,
   signals: ['SIGTERM', 'SIGINT'] as readonly NodeJS.Signals[],
   /** Past the host's shutdown timeout, how long closing watches and servers may take before a forced exit. */
   exitGraceMs: 10_000,

@@ -2,15 +2,12 @@ import type { Container } from 'inversify';
 import type { OperatorConfig } from '../config/operator-config.js';
 import { Operon } from '../di/operon.js';
 import { createLogger } from '../observability/create-logger.js';
-import {
-  type EndpointServer,
-  type Endpoints,
-  serveEndpoints,
-} from '../observability/health/endpoint-server.js';
 import type { Logger } from '../observability/logger.js';
 import { OperonMetrics } from '../observability/metrics/operon-metrics.js';
 import { type HostStopped, OperonHost } from '../runtime/host/operon-host.js';
+import { type AppEndpoints, startEndpoints } from './app-endpoints.js';
 import { APP_DEFAULTS, type AppOptions } from './app-options.js';
+import { type EndpointPlan, planEndpoints } from './endpoint-plan.js';
 import { onSignals } from './signals.js';
 
 /** The operators an app runs: an InversifyJS container to discover them in, or their configs. */
@@ -24,6 +21,8 @@ export type OperatorSource = Container | readonly OperatorConfig<unknown>[];
  * Lifecycle:
  * 1. {@link OperonApp.start} serves `/healthz`, `/readyz` and `/metrics` first (so the kubelet sees
  *    "alive, not ready" while caches sync), installs the signal handlers, then starts the host.
+ *    Probes are plain HTTP; `/metrics` is HTTPS for authenticated, authorized scrapers unless
+ *    `metricsServer.secure` is false (see {@link AppOptions.metricsServer}).
  * 2. On SIGTERM or SIGINT: `/readyz` fails, the queues stop taking work, in-flight reconciles finish
  *    (up to `shutdownTimeoutMs`), the Lease is released, watches and servers close, and the process
  *    exits 0 (1 if the timeout cut reconciles short). A second signal exits at once with 1.
@@ -42,8 +41,8 @@ export type OperatorSource = Container | readonly OperatorConfig<unknown>[];
 export class OperonApp {
   readonly host: OperonHost;
   readonly log: Logger;
-  private healthEndpoint: EndpointServer | undefined;
-  private metricsEndpoint: EndpointServer | undefined;
+  private readonly endpointPlan: EndpointPlan;
+  private endpoints: AppEndpoints | undefined;
   private removeSignals: (() => void) | undefined;
   private stopping: Promise<HostStopped> | undefined;
 
@@ -58,6 +57,7 @@ export class OperonApp {
       logger: this.log,
       metrics: options.metrics ?? new OperonMetrics({ processMetrics: true }),
     };
+    this.endpointPlan = planEndpoints(options, options.metrics !== false);
     this.host = isConfigList(operators)
       ? new OperonHost(operators, hostOptions)
       : Operon.create(operators, hostOptions);
@@ -65,12 +65,15 @@ export class OperonApp {
 
   /** `http://address:port` of the health server, once started. */
   get healthUrl(): string | undefined {
-    return this.healthEndpoint?.url;
+    return this.endpoints?.health?.url;
   }
 
-  /** `http://address:port` of the metrics server, once started (the health server's when shared). */
+  /**
+   * `https://address:port` of the metrics server (`http://` when not secure), once started (the
+   * health server's when shared).
+   */
   get metricsUrl(): string | undefined {
-    return this.metricsEndpoint?.url;
+    return this.endpoints?.metrics?.url;
   }
 
   /**
@@ -137,48 +140,18 @@ export class OperonApp {
   }
 
   private async serve(): Promise<void> {
-    const { healthServer = {}, metricsServer = {} } = this.options;
-    const metrics = this.host.metrics;
-    const health: Endpoints = { healthz: () => this.host.healthz(), readyz: () => this.host.readyz() };
-    const healthListen = healthServer && {
-      port: healthServer.port ?? APP_DEFAULTS.healthPort,
-      host: healthServer.host,
-    };
-    const metricsListen = metricsServer &&
-      metrics && { port: metricsServer.port ?? APP_DEFAULTS.metricsPort, host: metricsServer.host };
-    const shared =
-      healthListen &&
-      metricsListen &&
-      healthListen.port === metricsListen.port &&
-      healthListen.port !== 0 &&
-      healthListen.host === metricsListen.host;
-    try {
-      if (healthListen) {
-        this.healthEndpoint = await serveEndpoints(healthListen, shared ? { ...health, metrics } : health);
-        this.log.info(
-          { url: this.healthEndpoint.url, port: this.healthEndpoint.port, paths: ['/healthz', '/readyz'] },
-          'serving health probes',
-        );
-      }
-      if (metricsListen && metrics) {
-        this.metricsEndpoint = shared
-          ? this.healthEndpoint
-          : await serveEndpoints(metricsListen, { metrics });
-        this.log.info(
-          { url: this.metricsEndpoint?.url, port: this.metricsEndpoint?.port, paths: ['/metrics'] },
-          'serving metrics',
-        );
-      }
-    } catch (err) {
-      await this.closeServers();
-      throw err;
-    }
+    this.endpoints = await startEndpoints(this.endpointPlan, {
+      healthz: () => this.host.healthz(),
+      readyz: () => this.host.readyz(),
+      metrics: this.host.metrics,
+      reviews: this.host.api,
+      log: this.log,
+    });
   }
 
   private async closeServers(): Promise<void> {
     this.removeSignals?.();
-    const servers = new Set([this.healthEndpoint, this.metricsEndpoint]);
-    await Promise.all([...servers].map((s) => s?.close()));
+    await this.endpoints?.close();
   }
 }
 

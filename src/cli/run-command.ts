@@ -1,6 +1,9 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { Container, type ServiceIdentifier } from 'inversify';
 import type { LevelWithSilent } from 'pino';
+import { APP_DEFAULTS, type MetricsServerOptions, type ServerOptions } from '../app/app-options.js';
+import { parseBindAddress } from '../app/bind-address.js';
+import { planEndpoints } from '../app/endpoint-plan.js';
 import { OperonApp } from '../app/operon-app.js';
 import type { OperatorConfig } from '../config/operator-config.js';
 import { validateOperatorSet } from '../config/validate-config.js';
@@ -16,8 +19,14 @@ interface RunFlags {
   watchNamespace?: string[];
   logLevel: string;
   rbacCheck: boolean;
-  healthPort: string;
-  metricsPort: string;
+  healthBindAddress?: string;
+  metricsBindAddress?: string;
+  healthPort?: string;
+  metricsPort?: string;
+  metricsSecure: boolean;
+  metricsCertDir?: string;
+  metricsCertName: string;
+  metricsCertKey: string;
   leaderElect: boolean;
   leaseName?: string;
   leaseNamespace?: string;
@@ -25,8 +34,9 @@ interface RunFlags {
 
 /**
  * `operon run <entry>`: runs the entry's operators as an {@link OperonApp} (probes on /healthz and
- * /readyz, Prometheus on /metrics, optional leader election) until SIGTERM or SIGINT, then drains
- * and exits. This is what the generated Deployment runs.
+ * /readyz over HTTP on :8081, Prometheus on /metrics over HTTPS with TokenReview and
+ * SubjectAccessReview on :8443, optional leader election) until SIGTERM or SIGINT, then drains and
+ * exits. This is what the generated Deployment runs. The server flags are controller-runtime's.
  */
 export function runCommand(): Command {
   return new Command('run')
@@ -38,8 +48,40 @@ export function runCommand(): Command {
     )
     .option('--log-level <level>', 'pino log level', process.env.LOG_LEVEL ?? 'info')
     .option('--no-rbac-check', 'do not check the RBAC permissions before starting')
-    .option('--health-port <port>', '/healthz, /livez and /readyz port; 0 turns them off', '8081')
-    .option('--metrics-port <port>', '/metrics port; 0 turns it off', '8080')
+    .option(
+      '--health-bind-address <host:port>',
+      `where /healthz, /livez and /readyz listen, plain HTTP: host:port, :port for every interface, 0 for off (default: ":${APP_DEFAULTS.healthPort}")`,
+    )
+    .option(
+      '--metrics-bind-address <host:port>',
+      `where /metrics listens: host:port, :port for every interface, 0 for off (default: ":${APP_DEFAULTS.metricsPort}", or ":${APP_DEFAULTS.insecureMetricsPort}" with --metrics-secure=false)`,
+    )
+    .addOption(
+      new Option(
+        '--metrics-secure [bool]',
+        'serve /metrics over HTTPS, only to bearer tokens that pass a TokenReview and a SubjectAccessReview (get /metrics); false: plain HTTP, no authentication',
+      )
+        .argParser(parseBoolean)
+        .default(true),
+    )
+    .option(
+      '--metrics-cert-dir <dir>',
+      'folder with the metrics certificate and key (reloaded when they change); default: a self-signed certificate generated at start',
+    )
+    .option('--metrics-cert-name <file>', 'certificate file in --metrics-cert-dir', APP_DEFAULTS.certFile)
+    .option('--metrics-cert-key <file>', 'key file in --metrics-cert-dir', APP_DEFAULTS.keyFile)
+    .addOption(
+      new Option(
+        '--health-port <port>',
+        'same as --health-bind-address :<port> (0 turns the probes off)',
+      ).conflicts('healthBindAddress'),
+    )
+    .addOption(
+      new Option(
+        '--metrics-port <port>',
+        'same as --metrics-bind-address :<port> (0 turns /metrics off)',
+      ).conflicts('metricsBindAddress'),
+    )
     .option('--leader-elect', 'only the holder of a Lease reconciles (run 2+ replicas)', false)
     .option('--lease-name <name>', "name of the Lease (default: the first operator's name)")
     .option('--lease-namespace <namespace>', 'namespace of the Lease (default: $POD_NAMESPACE)')
@@ -47,13 +89,18 @@ export function runCommand(): Command {
       'after',
       `
 Credentials: in a Pod, its ServiceAccount; otherwise $KUBECONFIG, then ~/.kube/config.
-Before starting, every permission the operators need is checked (SelfSubjectAccessReview); when any
-is missing the command lists them all and exits with 1 instead of retrying 403s for ever.
+Before starting, every permission the operators need is checked (SelfSubjectAccessReview), with
+create on tokenreviews and subjectaccessreviews when metrics are secure; when any is missing the
+command lists them all and exits with 1 instead of retrying 403s for ever.
+Scraping secure metrics: \`curl -k -H "Authorization: Bearer $TOKEN" https://<pod>:8443/metrics\`,
+with the token of a ServiceAccount bound to the <app>-metrics-reader ClusterRole (operon manifests).
 Operators given as classes are built in an InversifyJS container with autobind, so whatever their
 constructors inject is built too; export \`createContainer\` to control the bindings.
 SIGTERM/SIGINT: stop taking work, finish in-flight reconciles (30 s), release the Lease, exit 0.`,
     )
     .action(async (entry: string, flags: RunFlags) => {
+      const servers = serverOptions(flags);
+      planEndpoints(servers); // a ConfigError now, before anything is loaded or asked of the cluster
       const loaded = await loadEntry(entry);
       const configs = await runtimeConfigs(loaded);
       const namespaces = watchNamespaces(flags.watchNamespace);
@@ -63,6 +110,7 @@ SIGTERM/SIGINT: stop taking work, finish in-flight reconciles (30 s), release th
           namespaces,
           leaderElection: flags.leaderElect,
           ownNamespace: flags.leaseNamespace ?? process.env.POD_NAMESPACE,
+          secureMetrics: servers.metricsServer !== false && servers.metricsServer.secure !== false,
         });
         if (missing.length > 0) throw new Error(describeMissingPermissions(missing));
       }
@@ -71,8 +119,7 @@ SIGTERM/SIGINT: stop taking work, finish in-flight reconciles (30 s), release th
         kubeConfig,
         namespaces,
         logger,
-        healthServer: serverOn(flags.healthPort, '--health-port'),
-        metricsServer: serverOn(flags.metricsPort, '--metrics-port'),
+        ...servers,
         leaderElection: flags.leaderElect
           ? { leaseName: flags.leaseName ?? configs[0]?.name ?? 'operon', namespace: flags.leaseNamespace }
           : false,
@@ -85,11 +132,55 @@ SIGTERM/SIGINT: stop taking work, finish in-flight reconciles (30 s), release th
     });
 }
 
-function serverOn(port: string, flag: string): { port: number } | false {
+/** The servers the flags ask for; a bind address or port of 0 turns a server off. */
+function serverOptions(flags: RunFlags): {
+  healthServer: ServerOptions | false;
+  metricsServer: MetricsServerOptions | false;
+} {
+  const health = serverOn(
+    flags.healthBindAddress ??
+      portAddress(flags.healthPort, '--health-port') ??
+      `:${APP_DEFAULTS.healthPort}`,
+    flags.healthBindAddress !== undefined ? '--health-bind-address' : '--health-port',
+  );
+  const defaultMetricsPort = flags.metricsSecure
+    ? APP_DEFAULTS.metricsPort
+    : APP_DEFAULTS.insecureMetricsPort;
+  const metrics = serverOn(
+    flags.metricsBindAddress ?? portAddress(flags.metricsPort, '--metrics-port') ?? `:${defaultMetricsPort}`,
+    flags.metricsBindAddress !== undefined ? '--metrics-bind-address' : '--metrics-port',
+  );
+  const certificate = flags.metricsCertDir
+    ? { certDir: flags.metricsCertDir, certFile: flags.metricsCertName, keyFile: flags.metricsCertKey }
+    : {};
+  return {
+    healthServer: health,
+    metricsServer: metrics && { ...metrics, secure: flags.metricsSecure, ...certificate },
+  };
+}
+
+function serverOn(address: string, flag: string): ServerOptions | false {
+  try {
+    return parseBindAddress(address);
+  } catch (e) {
+    throw new UsageError(`${flag}: ${(e as Error).message}`);
+  }
+}
+
+/** `--health-port 8081` as the bind address `:8081`; `0` stays `0` (off). */
+function portAddress(port: string | undefined, flag: string): string | undefined {
+  if (port === undefined) return undefined;
   const n = Number(port);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+  if (port.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65_535)
     throw new UsageError(`${flag} must be a port number (0 turns it off), not "${port}"`);
-  return n === 0 ? false : { port: n };
+  return n === 0 ? '0' : `:${n}`;
+}
+
+/** Go's `strconv.ParseBool` spellings, so `--metrics-secure=false` reads as in controller-runtime. */
+function parseBoolean(value: string): boolean {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
+  throw new InvalidArgumentError('expected true or false.');
 }
 
 /** Builds the operators to run: containers resolved as Operon.run does, classes autobound, configs as given. */

@@ -13,7 +13,10 @@ export interface MissingPermission {
   readonly namespace?: string;
 }
 
-/** Options of {@link missingPermissions}. */
+/**
+ * Options of {@link missingPermissions}; `secureMetrics` (default true) checks the TokenReview and
+ * SubjectAccessReview permissions, so pass false when metrics are off or plain HTTP.
+ */
 export interface PermissionCheckOptions extends PermissionOptions {
   /** Namespaces the operators watch; default all (checked cluster-wide). */
   namespaces?: readonly string[];

@@ -23,10 +23,13 @@ export interface DeploymentOptions {
   leaderElection?: boolean;
 }
 
-/** Port of `/healthz` and `/readyz` (`operon run --health-port`), as controller-runtime. */
+/** Port of `/healthz` and `/readyz`, plain HTTP (`operon run --health-bind-address :8081`), as controller-runtime. */
 export const HEALTH_PORT = 8081;
-/** Port of `/metrics` (`operon run --metrics-port`), as controller-runtime. */
-export const METRICS_PORT = 8080;
+/**
+ * Port of `/metrics`, HTTPS with authentication and authorization (`operon run
+ * --metrics-bind-address :8443`), as kubebuilder scaffolds controller-runtime's secure metrics.
+ */
+export const METRICS_PORT = 8443;
 
 /** Environment variable `operon run` reads its watched namespaces from (comma-separated). */
 export const WATCH_NAMESPACES_ENV = 'OPERON_WATCH_NAMESPACES';
@@ -38,8 +41,10 @@ export const WATCH_NAMESPACES_ENV = 'OPERON_WATCH_NAMESPACES';
  * @remarks
  * Without leader election: one replica with the `Recreate` strategy, since two processes would
  * reconcile the same parents at once during a rolling update. With it: two replicas (one reconciles,
- * the other keeps warm caches) and a rolling update. Probes use `/healthz` and `/readyz` on 8081;
- * Prometheus can scrape `/metrics` on 8080. The pod meets the "restricted" Pod Security Standard
+ * the other keeps warm caches) and a rolling update. Probes use `/healthz` and `/readyz` over HTTP on
+ * 8081; `/metrics` is served over HTTPS on 8443 to scrapers whose ServiceAccount is bound to the
+ * `<name>-metrics-reader` ClusterRole (a self-signed certificate unless `operon run` is given
+ * `--metrics-cert-dir`; Prometheus scrapes it with its bearer token and `insecure_skip_verify`). The pod meets the "restricted" Pod Security Standard
  * (non-root, no privilege escalation, all capabilities dropped, read-only root file system,
  * RuntimeDefault seccomp), so the image must run as a non-root user (`USER node` in a Node image).
  * The grace period leaves `operon run` time to drain in-flight reconciles on SIGTERM.

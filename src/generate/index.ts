@@ -34,7 +34,7 @@ export {
   STRATEGY_VERBS,
   type Verb,
 } from './permissions.js';
-export { generateRbac, type RbacOptions, toPolicyRules } from './rbac.js';
+export { generateRbac, metricsReaderRole, type RbacOptions, toPolicyRules } from './rbac.js';
 export { CONDITIONS_SCHEMA, OBSERVED_GENERATION_SCHEMA, statusSchema } from './status-schema.js';
 export { toStructural } from './structural.js';
 export { toYaml } from './yaml.js';

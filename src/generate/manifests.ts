@@ -2,7 +2,7 @@ import type { KubeObject } from '../types/kube-object.js';
 import { generateCrds } from './crd.js';
 import { type DeploymentOptions, generateDeployment } from './deployment.js';
 import type { OperatorDeclaration } from './operator-declaration.js';
-import { generateRbac } from './rbac.js';
+import { generateRbac, metricsReaderRole } from './rbac.js';
 
 /** Options of {@link generateManifests}. */
 export interface ManifestOptions extends DeploymentOptions {
@@ -14,11 +14,14 @@ export interface ManifestOptions extends DeploymentOptions {
 
 /**
  * Everything an application of operators needs in a cluster, in apply order: (the Namespace,) the
- * CRDs, the ServiceAccount, the RBAC roles and bindings, and the Deployment.
+ * CRDs, the ServiceAccount, the RBAC roles and bindings, the `<name>-metrics-reader` ClusterRole for
+ * Prometheus, and the Deployment.
  *
  * @remarks
- * Combines {@link generateCrds}, {@link generateRbac} and {@link generateDeployment}; the
- * ServiceAccount, the roles and the Deployment all take `options.name`.
+ * Combines {@link generateCrds}, {@link generateRbac}, {@link metricsReaderRole} and
+ * {@link generateDeployment}; the ServiceAccount, the roles and the Deployment all take
+ * `options.name`. The Deployment serves secure metrics, so the operator's role includes the
+ * TokenReview and SubjectAccessReview permissions they need.
  *
  * @example
  * ```ts
@@ -38,7 +41,8 @@ export function generateManifests(
   return [
     ...namespace,
     ...generateCrds(operators, { notes: options.notes }),
-    ...generateRbac(operators, options),
+    ...generateRbac(operators, { ...options, secureMetrics: true }),
+    metricsReaderRole(options.name),
     generateDeployment(options),
   ];
 }

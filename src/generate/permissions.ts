@@ -35,6 +35,12 @@ export interface Permission {
 export interface PermissionOptions {
   /** Add the Lease permissions of leader election (coordination.k8s.io, own namespace). Default false. */
   leaderElection?: boolean;
+  /**
+   * Add what secure metrics need: `create` on `tokenreviews` (authentication.k8s.io) and
+   * `subjectaccessreviews` (authorization.k8s.io), cluster-wide, to check each scraper's token and
+   * rights. Default true, as `operon run` and the generated Deployment serve metrics securely.
+   */
+  secureMetrics?: boolean;
 }
 
 /**
@@ -72,14 +78,17 @@ const VERB_ORDER: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update',
  * - each child type: {@link STRATEGY_VERBS} of its strategy (merged when operators share a type);
  * - `events` (core): `create`, and `patch` to count repeats;
  * - with leader election, `leases` (coordination.k8s.io) `get`, `create`, `update` in the
- *   operator's own namespace.
+ *   operator's own namespace;
+ * - with secure metrics (the default), `create` on `tokenreviews` and `subjectaccessreviews`
+ *   (cluster-scoped reviews, so always cluster-wide).
  *
  * @example
  * ```ts
  * requiredPermissions(declarationsFromClasses([EchoServerOperator]))
  *   .map((p) => `${p.resource}: ${p.verbs.join(',')}`);
  * // ['echoservers: get,list,watch,patch', 'echoservers/status: patch', 'echoservers/finalizers: update',
- * //  'pods: get,list,watch,create,delete', 'services: get,list,watch,create,update,delete', 'events: create,patch']
+ * //  'pods: get,list,watch,create,delete', 'services: get,list,watch,create,update,delete', 'events: create,patch',
+ * //  'tokenreviews: create', 'subjectaccessreviews: create']
  * ```
  */
 export function requiredPermissions(
@@ -114,8 +123,22 @@ export function requiredPermissions(
   if (options.leaderElection) {
     acc.addRaw('coordination.k8s.io', 'leases', 'own', ['get', 'create', 'update'], 'leader election');
   }
+  if (options.secureMetrics ?? true) {
+    for (const [group, resource, why] of METRICS_REVIEWS)
+      acc.addRaw(group, resource, 'cluster', ['create'], why);
+  }
   return acc.list();
 }
+
+/** The reviews secure metrics send per scraper: who the token is, then whether they may read `/metrics`. */
+const METRICS_REVIEWS: readonly (readonly [group: string, resource: string, why: string])[] = [
+  ['authentication.k8s.io', 'tokenreviews', "secure metrics check each scraper's token (TokenReview)"],
+  [
+    'authorization.k8s.io',
+    'subjectaccessreviews',
+    'secure metrics check each scraper may get /metrics (SubjectAccessReview)',
+  ],
+];
 
 class PermissionSet {
   private readonly byKey = new Map<

@@ -27,8 +27,9 @@ const RBAC_V1 = `${RBAC}/v1`;
  *
  * @remarks
  * The rules are {@link requiredPermissions}, merged with {@link toPolicyRules}. With leader election,
- * the Lease rule goes to a Role `<name>-leader-election` in the operator's own namespace. Objects are
- * in apply order: ServiceAccount, roles, bindings.
+ * the Lease rule goes to a Role `<name>-leader-election` in the operator's own namespace. The reviews
+ * of secure metrics (on by default) are cluster-scoped, so with `watchNamespaces` they still come as
+ * a ClusterRole. Objects are in apply order: ServiceAccount, roles, bindings.
  *
  * @example
  * ```ts
@@ -84,6 +85,31 @@ export function generateRbac(operators: readonly OperatorDeclaration[], options:
           },
         ];
   return [...account, ...roles, ...bindings];
+}
+
+/**
+ * The ClusterRole a metrics scraper (Prometheus' ServiceAccount) is bound to, to read secure metrics:
+ * `get` on the non-resource URL `/metrics`, named `<name>-metrics-reader`, as kubebuilder scaffolds it.
+ *
+ * @remarks
+ * Comes without a binding: which account scrapes is the cluster's choice, e.g.
+ * `kubectl create clusterrolebinding echo-metrics --clusterrole=echo-metrics-reader --serviceaccount=monitoring:prometheus-k8s`.
+ *
+ * @example
+ * ```ts
+ * metricsReaderRole('echo-server').metadata?.name; // 'echo-server-metrics-reader'
+ * ```
+ */
+export function metricsReaderRole(name: string): KubeObject {
+  return {
+    apiVersion: RBAC_V1,
+    kind: 'ClusterRole',
+    metadata: {
+      name: `${name}-metrics-reader`,
+      labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/managed-by': 'operon' },
+    },
+    rules: [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }],
+  } as KubeObject;
 }
 
 /**

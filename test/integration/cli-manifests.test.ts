@@ -30,7 +30,17 @@ describe('operon manifests for the EchoServer example', () => {
   before(async () => {
     c = await useTestCluster('cli-man');
   });
-  after(() => c.cleanup());
+  after(async () => {
+    // The real apply below leaves cluster-scoped roles that the namespace's deletion does not take.
+    const rbac = '/apis/rbac.authorization.k8s.io/v1';
+    for (const path of [
+      `${rbac}/clusterroles/echo-server`,
+      `${rbac}/clusterroles/echo-server-metrics-reader`,
+      `${rbac}/clusterrolebindings/echo-server`,
+    ])
+      await c.api.request({ method: 'DELETE', path }).catch(() => undefined);
+    await c.cleanup();
+  });
 
   it('`operon crd` prints exactly the generated CRD, and the API server accepts it', async () => {
     const printed = operon('crd', example);
@@ -41,7 +51,7 @@ describe('operon manifests for the EchoServer example', () => {
     await installCrds(c.kubeConfig, printed);
   });
 
-  it('applies cleanly with a server-side dry run: CRD, ServiceAccount, ClusterRole, binding, Deployment', async () => {
+  it('applies cleanly with a server-side dry run: CRD, ServiceAccount, ClusterRole, binding, metrics reader, Deployment', async () => {
     const objects = operon(
       'manifests',
       example,
@@ -61,9 +71,11 @@ describe('operon manifests for the EchoServer example', () => {
         'ServiceAccount',
         'ClusterRole',
         'ClusterRoleBinding',
+        'ClusterRole',
         'Deployment',
       ],
     );
+    assert.equal(objects.at(-2)?.metadata?.name, `${c.namespace}-echo-metrics-reader`);
     const applied = await applyObjects(c.kubeConfig, objects, { dryRun: true });
     assert.deepEqual(
       applied.map((o) => `${o.kind}/${o.metadata?.name}`),
@@ -83,7 +95,7 @@ describe('operon manifests for the EchoServer example', () => {
     );
   });
 
-  it('applies for real with watched namespaces and leader election: Roles, Lease Role, Deployment', async () => {
+  it('applies for real with watched namespaces and leader election: Roles, Lease Role, review ClusterRole, Deployment', async () => {
     const objects = operon(
       'manifests',
       example,
@@ -101,9 +113,12 @@ describe('operon manifests for the EchoServer example', () => {
         'CustomResourceDefinition',
         'ServiceAccount',
         'Role',
+        'ClusterRole',
         'Role',
         'RoleBinding',
+        'ClusterRoleBinding',
         'RoleBinding',
+        'ClusterRole',
         'Deployment',
       ],
     );
@@ -113,7 +128,16 @@ describe('operon manifests for the EchoServer example', () => {
       KubeObject & {
         spec: {
           replicas: number;
-          template: { spec: { containers: { env: unknown[]; command: string[] }[] } };
+          template: {
+            spec: {
+              containers: {
+                env: unknown[];
+                command: string[];
+                ports: unknown[];
+                readinessProbe?: { httpGet: { scheme?: string } };
+              }[];
+            };
+          };
         };
       }
     >({
@@ -129,6 +153,19 @@ describe('operon manifests for the EchoServer example', () => {
     ]);
     assert.equal(stored.spec.replicas, 2);
     assert.equal(stored.spec.template.spec.containers[0]?.command.at(-1), '--leader-elect');
+    // Secure metrics on 8443 (HTTPS), probes on 8081 (HTTP), as `operon run` serves them by default.
+    assert.deepEqual(stored.spec.template.spec.containers[0]?.ports, [
+      { name: 'metrics', containerPort: 8443, protocol: 'TCP' },
+      { name: 'probes', containerPort: 8081, protocol: 'TCP' },
+    ]);
+    assert.equal(stored.spec.template.spec.containers[0]?.readinessProbe?.httpGet.scheme, 'HTTP');
+    const reviews = await c.api.request<{
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    }>({ method: 'GET', path: '/apis/rbac.authorization.k8s.io/v1/clusterroles/echo-server' });
+    assert.deepEqual(reviews.rules, [
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ]);
     const lease = await c.api.request<{ rules: { resources: string[] }[] }>({
       method: 'GET',
       path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${c.namespace}/roles/echo-server-leader-election`,

@@ -84,7 +84,8 @@ describe('production: probes and metrics', () => {
       resyncIntervalMs: 0,
       logger: silentLogger(),
       healthServer: { port: 0, host: '127.0.0.1' },
-      metricsServer: { port: 0, host: '127.0.0.1' },
+      // Plain HTTP: these tests read the numbers; secure-metrics.test.ts checks who may read them.
+      metricsServer: { port: 0, host: '127.0.0.1', secure: false },
       signals: [],
       exitProcess: false,
       leaderElection: { leaseName: LEASE, namespace: c.namespace, ...TIMING },

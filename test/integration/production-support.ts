@@ -1,11 +1,13 @@
 // Helpers for the production-*.test.ts files: run the EchoServer app's production entry
 // (examples/echo-server/main.ts, compiled) as child processes, read their JSON logs, scrape their
-// /metrics, read the Lease.
+// /metrics (secure: HTTPS with a metrics reader's token), read the Lease.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import { KubeConfig, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import {
   type MetricFamily,
   parsePrometheusText,
@@ -13,6 +15,7 @@ import {
 } from '../../src/observability/metrics/index.js';
 import type { ApiClient } from '../../src/runtime/api/api-client.js';
 import { ApiError } from '../../src/runtime/api/api-error.js';
+import { serviceAccountKubeConfig } from '../../src/testkit/control-plane.js';
 import { eventually } from '../support/cluster.js';
 
 /** dist/examples/echo-server/main.js, next to this file's compiled form. */
@@ -41,8 +44,8 @@ export class OperatorProcess {
 
   constructor(
     readonly identity: string,
-    kubeconfigPath: string,
-    namespace: string,
+    private readonly kubeconfigPath: string,
+    private readonly namespace: string,
     env: Record<string, string> = {},
   ) {
     this.child = spawn(process.execPath, [MAIN], {
@@ -118,17 +121,21 @@ export class OperatorProcess {
     return `http://127.0.0.1:${line.port}`;
   }
 
-  /** Base URL of the metrics server, from its log line. */
+  /** Base URL of the metrics server, from its log line (`https:` by default: secure metrics). */
   async metricsUrl(): Promise<string> {
     const line = await this.logLine((l) => l.msg === 'serving metrics');
-    return `http://127.0.0.1:${line.port}`;
+    return `${line.secure ? 'https' : 'http'}://127.0.0.1:${line.port}`;
   }
 
-  /** Scrapes /metrics and checks it is valid Prometheus text. */
+  /** Scrapes /metrics, as a metrics reader when it is secure, and checks it is valid Prometheus text. */
   async metrics(): Promise<MetricFamily[]> {
-    const res = await fetch(`${await this.metricsUrl()}/metrics`);
-    if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
-    return parsePrometheusText(await res.text());
+    const url = await this.metricsUrl();
+    const token = url.startsWith('https:')
+      ? await metricsReaderToken(this.kubeconfigPath, this.namespace)
+      : undefined;
+    const res = await httpGet(`${url}/metrics`, { token });
+    if (res.status !== 200) throw new Error(`/metrics answered ${res.status}: ${res.body}`);
+    return parsePrometheusText(res.body);
   }
 
   /** Reconciles of the echo-server controller with this result (all results when omitted). */
@@ -158,6 +165,66 @@ export class OperatorProcess {
       .map((l) => JSON.stringify(l))
       .join('\n');
   }
+}
+
+/** The answer of {@link httpGet}. */
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  headers: IncomingMessage['headers'];
+}
+
+/**
+ * A GET over HTTP or HTTPS with an optional bearer token. HTTPS trusts `ca` when given, else any
+ * certificate (the app's own is self-signed, and Prometheus scrapes it with insecure_skip_verify).
+ */
+export function httpGet(url: string, opts: { token?: string; ca?: string } = {}): Promise<HttpAnswer> {
+  const secure = url.startsWith('https:');
+  const send = secure ? httpsRequest : httpRequest;
+  const tls = secure ? (opts.ca ? { ca: opts.ca } : { rejectUnauthorized: false }) : {};
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      { headers: opts.token ? { Authorization: `Bearer ${opts.token}` } : {}, agent: false, ...tls },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          body += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The metrics reader's RBAC rule: what `<app>-metrics-reader` grants. */
+export const METRICS_READER_RULES = [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }];
+
+const readerTokens = new Map<string, Promise<string>>();
+
+/**
+ * A token of a ServiceAccount `metrics-reader` in `namespace` that may get /metrics (made once per
+ * namespace with the admin credentials in `kubeconfigPath`).
+ */
+export function metricsReaderToken(kubeconfigPath: string, namespace: string): Promise<string> {
+  const key = `${kubeconfigPath}|${namespace}`;
+  let token = readerTokens.get(key);
+  if (!token) {
+    const admin = new KubeConfig();
+    admin.loadFromFile(kubeconfigPath);
+    token = serviceAccountKubeConfig(admin, {
+      namespace,
+      name: 'metrics-reader',
+      clusterRules: METRICS_READER_RULES,
+    }).then((kc) => kc.getCurrentUser()?.token ?? '');
+    token.catch(() => readerTokens.delete(key));
+    readerTokens.set(key, token);
+  }
+  return token;
 }
 
 /** Holder of the app's Lease ('' when released; undefined when there is no Lease yet). */

@@ -210,7 +210,8 @@ describe('EchoServer with only the generated RBAC', () => {
     const objects = rbac(name, { watchNamespaces: [ns()] });
     assert.deepEqual(
       objects.map((o) => o.kind),
-      ['ServiceAccount', 'Role', 'RoleBinding'],
+      // The token and access reviews of secure metrics are cluster-wide: a ClusterRole for them.
+      ['ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'],
     );
     const kc = await account(objects, name);
     const { host, forbidden } = operator(kc);

@@ -7,6 +7,7 @@ export {
   type EndpointServer,
   type Endpoints,
   type ListenOptions,
+  type ServeOptions,
   serveEndpoints,
 } from './endpoint-server.js';
 export { type CheckResult, formatReport, type HealthReport, report } from './health-report.js';

@@ -105,12 +105,51 @@ describe('operon CLI', () => {
   it('prints RBAC, and explains it', () => {
     const r = operon('rbac', entry('container'), '--namespace', 'ops', '-w', 'a,b');
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(kinds(r.stdout), ['ServiceAccount', 'Role', 'Role', 'RoleBinding', 'RoleBinding']);
+    // The reviews of secure metrics are cluster-scoped: a ClusterRole even with watched namespaces.
+    assert.deepEqual(kinds(r.stdout), [
+      'ServiceAccount',
+      'Role',
+      'Role',
+      'ClusterRole',
+      'RoleBinding',
+      'RoleBinding',
+      'ClusterRoleBinding',
+    ]);
     const explain = operon('rbac', entry('container'), '--explain');
     assert.match(
       explain.stdout,
       /pods \(core, watched\): get, list, watch, create, delete\n {4}operator echo owns Pod \(recreate\)/,
     );
+    assert.match(
+      explain.stdout,
+      /tokenreviews \(authentication\.k8s\.io, cluster\): create\n {4}secure metrics/,
+    );
+    assert.match(explain.stdout, /subjectaccessreviews \(authorization\.k8s\.io, cluster\): create/);
+  });
+
+  it('`operon run` exits 2 on a bad bind address, a port given twice, or a bad --metrics-secure', () => {
+    const bad = operon('run', entry('container'), '--metrics-bind-address', '8443:localhost');
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--metrics-bind-address: "8443:localhost" is not a bind address: use host:port/);
+    const twice = operon(
+      'run',
+      entry('container'),
+      '--health-port',
+      '9000',
+      '--health-bind-address',
+      ':9001',
+    );
+    assert.equal(twice.code, 2, twice.stderr);
+    assert.match(twice.stderr, /--health-port <port>' cannot be used with option '--health-bind-address/);
+    const secure = operon('run', entry('container'), '--metrics-secure=maybe');
+    assert.equal(secure.code, 2, secure.stderr);
+    assert.match(
+      secure.stderr,
+      /--metrics-secure \[bool\]' argument 'maybe' is invalid\. expected true or false/,
+    );
+    const help = operon('run', '--help');
+    assert.match(help.stdout, /--metrics-bind-address <host:port>/);
+    assert.match(help.stdout, /--health-bind-address <host:port>/);
   });
 
   it('writes manifests into a folder, one file per group, in apply order', () => {

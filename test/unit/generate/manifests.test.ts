@@ -40,8 +40,23 @@ describe('generateManifests', () => {
       'ServiceAccount',
       'ClusterRole',
       'ClusterRoleBinding',
+      'ClusterRole',
       'Deployment',
     ]);
+  });
+
+  it('grants the reviews of secure metrics, and prints the metrics-reader ClusterRole for Prometheus', () => {
+    const objects = generateManifests(echo, base);
+    const roles = objects.filter((o) => o.kind === 'ClusterRole') as (KubeObject & { rules: object[] })[];
+    assert.deepEqual(
+      roles.map((r) => r.metadata?.name),
+      ['echo', 'echo-metrics-reader'],
+    );
+    assert.ok(
+      JSON.stringify(roles[0]?.rules).includes('"resources":["tokenreviews"],"verbs":["create"]'),
+      'the operator may create TokenReviews',
+    );
+    assert.deepEqual(roles[1]?.rules, [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
   });
 
   it('runs `operon run <entry>` under the ServiceAccount, one replica, Recreate', () => {
@@ -57,10 +72,11 @@ describe('generateManifests', () => {
       c?.env?.map((e) => e.name),
       ['POD_NAMESPACE'],
     );
-    assert.equal(c?.livenessProbe?.httpGet.path, '/healthz');
-    assert.equal(c?.readinessProbe?.httpGet.path, '/readyz');
+    // `operon run`'s defaults: secure metrics on 8443, plain-HTTP probes on 8081.
+    assert.deepEqual(c?.livenessProbe?.httpGet, { path: '/healthz', port: 'probes' });
+    assert.deepEqual(c?.readinessProbe?.httpGet, { path: '/readyz', port: 'probes' });
     assert.deepEqual(c?.ports, [
-      { name: 'metrics', containerPort: 8080 },
+      { name: 'metrics', containerPort: 8443 },
       { name: 'probes', containerPort: 8081 },
     ]);
   });

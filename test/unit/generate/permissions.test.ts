@@ -32,7 +32,7 @@ describe('requiredPermissions', () => {
   });
 
   it('grants the status and finalizers subresources, and Events', () => {
-    const t = table(requiredPermissions(declarationsFromClasses([EchoOperator])));
+    const t = table(requiredPermissions(declarationsFromClasses([EchoOperator]), { secureMetrics: false }));
     assert.equal(t['watched example.com echos/status'], 'patch');
     assert.equal(t['watched example.com echos/finalizers'], 'update');
     assert.equal(t['watched core events'], 'create,patch');
@@ -61,6 +61,17 @@ describe('requiredPermissions', () => {
       table(requiredPermissions(configs, { leaderElection: true }))['own coordination.k8s.io leases'],
       'get,create,update',
     );
+  });
+
+  it('adds the TokenReview and SubjectAccessReview of secure metrics, cluster-wide, unless turned off', () => {
+    const configs = declarationsFromClasses([EchoOperator]);
+    const on = table(requiredPermissions(configs));
+    assert.equal(on['cluster authentication.k8s.io tokenreviews'], 'create');
+    assert.equal(on['cluster authorization.k8s.io subjectaccessreviews'], 'create');
+    const off = table(requiredPermissions(configs, { secureMetrics: false }));
+    assert.equal(off['cluster authentication.k8s.io tokenreviews'], undefined);
+    assert.equal(off['cluster authorization.k8s.io subjectaccessreviews'], undefined);
+    assert.equal(Object.keys(on).length, Object.keys(off).length + 2);
   });
 
   it('says why each permission is needed', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1PolicyRule } from '@kubernetes/client-node';
 import { declarationsFromClasses } from '../../../src/generate/from-classes.js';
-import { generateRbac, toPolicyRules } from '../../../src/generate/rbac.js';
+import { generateRbac, metricsReaderRole, toPolicyRules } from '../../../src/generate/rbac.js';
 import type { KubeObject } from '../../../src/types/kube-object.js';
 import { EchoOperator, TenantOperator } from './fixtures-operators.js';
 
@@ -25,6 +25,14 @@ describe('generateRbac', () => {
       'ClusterRole -/echo',
       'ClusterRoleBinding -/echo',
     ]);
+    assert.deepEqual(
+      (objects[1] as Role).rules.filter((r) => r.apiGroups?.[0]?.endsWith('.k8s.io')),
+      [
+        { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+        { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+      ],
+      'what secure metrics need to review scrapers',
+    );
     const binding = objects[2] as Binding;
     assert.deepEqual(binding.roleRef, {
       apiGroup: 'rbac.authorization.k8s.io',
@@ -35,7 +43,12 @@ describe('generateRbac', () => {
   });
 
   it('with watched namespaces, grants namespaced permissions by a Role in each of them', () => {
-    const objects = generateRbac(echo, { name: 'echo', namespace: 'ops', watchNamespaces: ['a', 'b'] });
+    const objects = generateRbac(echo, {
+      name: 'echo',
+      namespace: 'ops',
+      watchNamespaces: ['a', 'b'],
+      secureMetrics: false,
+    });
     assert.deepEqual(ids(objects), [
       'ServiceAccount ops/echo',
       'Role a/echo',
@@ -43,6 +56,21 @@ describe('generateRbac', () => {
       'RoleBinding a/echo',
       'RoleBinding b/echo',
     ]);
+  });
+
+  it('with watched namespaces and secure metrics, grants the (cluster-scoped) reviews by a ClusterRole', () => {
+    const objects = generateRbac(echo, { name: 'echo', namespace: 'ops', watchNamespaces: ['a'] });
+    assert.deepEqual(ids(objects), [
+      'ServiceAccount ops/echo',
+      'Role a/echo',
+      'ClusterRole -/echo',
+      'RoleBinding a/echo',
+      'ClusterRoleBinding -/echo',
+    ]);
+    assert.deepEqual(
+      (objects[2] as Role).rules.map((r) => r.resources?.[0]),
+      ['tokenreviews', 'subjectaccessreviews'],
+    );
   });
 
   it('still needs a ClusterRole for cluster-scoped types when namespaces are watched', () => {
@@ -74,6 +102,20 @@ describe('generateRbac', () => {
       objects.some((o) => o.kind === 'ServiceAccount'),
       false,
     );
+  });
+});
+
+describe('metricsReaderRole', () => {
+  it('is the ClusterRole a scraper needs for secure metrics: get on /metrics, as kubebuilder scaffolds', () => {
+    assert.deepEqual(metricsReaderRole('echo'), {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: {
+        name: 'echo-metrics-reader',
+        labels: { 'app.kubernetes.io/name': 'echo', 'app.kubernetes.io/managed-by': 'operon' },
+      },
+      rules: [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }],
+    });
   });
 });
 
