@@ -1,6 +1,7 @@
 // The API server goes away and comes back (this file starts its own control plane to restart it):
 // the app's watches come back without a process restart, and /healthz reports the outage while it
-// lasts past the threshold.
+// lasts past the threshold. The informers run with their production backoff defaults: the recovery
+// time is printed as a diagnostic, never asserted (bench/recovery.ts measures it).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Container } from 'inversify';
@@ -15,7 +16,8 @@ import { eventually } from '../support/cluster.js';
 import { converged, createEchoServer, LEASE, leaseHolder, TIMING } from './production-support.js';
 
 const THRESHOLD_MS = 1_500;
-const MAX_BACKOFF_MS = 1_000;
+/** The informers' default retry cap while the API server cannot be reached. */
+const UNREACHABLE_RETRY_MS = 2_000;
 const namespace = 'restart';
 const leaderNamespace = 'restart-leader';
 
@@ -79,11 +81,11 @@ describe('production: an API server restart', () => {
       resyncIntervalMs: 0,
       logger: silentLogger(),
       healthServer: { port: 0, host: '127.0.0.1' },
-      metricsServer: { port: 0, host: '127.0.0.1' },
+      // Plain HTTP: this test reads a counter; secure-metrics.test.ts checks who may read them.
+      metricsServer: { port: 0, host: '127.0.0.1', secure: false },
       signals: [],
       exitProcess: false,
       watchFailureThresholdMs: THRESHOLD_MS,
-      informers: { backoff: { initialMs: 200, maxMs: MAX_BACKOFF_MS, resetAfterMs: 3_000 } },
     });
     await app.start();
   });
@@ -108,7 +110,7 @@ describe('production: an API server restart', () => {
         const s = await status('/healthz');
         return s.status === 500 ? s : undefined;
       },
-      { timeoutMs: THRESHOLD_MS + MAX_BACKOFF_MS + 5_000, intervalMs: 100, what: '/healthz to fail' },
+      { timeoutMs: THRESHOLD_MS + UNREACHABLE_RETRY_MS + 5_000, intervalMs: 100, what: '/healthz to fail' },
     );
     const detected = performance.now() - down;
     t.diagnostic(
@@ -122,7 +124,7 @@ describe('production: an API server restart', () => {
     assert.match(failing.body, /healthz check failed/);
     // Every watch reports the outage, each once its own failures pass the threshold.
     await eventually(async () => ((await status('/healthz')).body.match(/\[-\]watch:/g) ?? []).length === 3, {
-      timeoutMs: MAX_BACKOFF_MS + 3_000,
+      timeoutMs: UNREACHABLE_RETRY_MS + 3_000,
       what: 'all three watches to fail the check',
     });
     assert.equal(
@@ -144,7 +146,9 @@ describe('production: an API server restart', () => {
     await cp.startApiServer();
     const up = performance.now();
     await eventually(async () => (await status('/healthz')).status === 200, {
-      timeoutMs: MAX_BACKOFF_MS + 10_000,
+      // Generous: the informers are normally back within the 2 s retry cap; this only has to tell
+      // "recovers" from "stuck" on a busy machine.
+      timeoutMs: UNREACHABLE_RETRY_MS + 15_000,
       intervalMs: 100,
       what: '/healthz to pass again',
     });
@@ -154,6 +158,12 @@ describe('production: an API server restart', () => {
     for (const informer of app.host.sharedInformers()) {
       await eventually(() => informer.health().watching, { what: `the ${informer.key} watch to be open` });
     }
+    t.diagnostic(
+      `every watch open again ${Math.round(performance.now() - up)} ms after the API server was ready (lists: ${app.host
+        .sharedInformers()
+        .map((i) => i.health().lists)
+        .join(', ')})`,
+    );
     assert.ok((await restarts()) > restartsBefore, 'the EchoServer watch was re-opened');
 
     // The re-opened watches deliver new events: a new parent converges, the old one stays converged.

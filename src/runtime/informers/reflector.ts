@@ -7,7 +7,7 @@ import type { ResourceType } from '../../types/resource-type.js';
 import type { ApiClient } from '../api/api-client.js';
 import { ApiError } from '../api/api-error.js';
 import { resourcePath } from '../api/resource-path.js';
-import { Backoff, type BackoffOptions, resolveBackoff } from './backoff.js';
+import { Backoff, type BackoffOptions, type ResolvedBackoff, resolveBackoff } from './backoff.js';
 import type { InformerScope } from './informer-scope.js';
 import { cachedForm, type StoreWriter } from './store.js';
 import { LineSplitter, parseWatchEvent, type WatchEvent } from './watch-events.js';
@@ -55,10 +55,11 @@ export interface ReflectorHealth {
   lastError: Error | undefined;
   lastErrorAt: Date | undefined;
   /**
-   * When the current streak of failures began; undefined when healthy. The streak ends once a watch
-   * has stayed up for `backoff.resetAfterMs`.
+   * When the current run of failures began; undefined when healthy. It ends once a watch has stayed
+   * up for `backoff.resetAfterMs` (an API server that answers again with errors is still failing).
    */
   failingSince: Date | undefined;
+  /** Failed attempts since `failingSince`. */
   consecutiveFailures: number;
   /** Completed LISTs: 1 after the initial sync, +1 per relist. */
   lists: number;
@@ -84,12 +85,45 @@ interface KubeList<T> {
 
 type WatchEnd = { kind: 'closed' | 'stalled'; events: number; durationMs: number };
 
-type Failure = { error: Error; kind: 'gone' | 'stall' | 'error' };
+/**
+ * Why an attempt failed, which decides how long to wait before the next one:
+ * - `unreachable`: no answer from the API server (connection refused, reset, timed out; or a 502/503,
+ *   a proxy or the server itself saying it cannot serve now). Backs off, capped at `unreachableMaxMs`.
+ * - `gone`: 410, the resourceVersion is no longer served. Relists at once.
+ * - `stall`: the watch went silent for `stallTimeoutMs`. Re-watches at once.
+ * - `error`: the API server answered with an error (403, 500, 429, ...) or sent something unusable.
+ *   Backs off, capped at `maxMs`.
+ */
+type FailureKind = 'unreachable' | 'gone' | 'stall' | 'error';
+
+interface Failure {
+  error: Error;
+  kind: FailureKind;
+}
 
 /** A watch that ends this fast without one event is treated as a failure, so it cannot hot-loop. */
 const SHORT_WATCH_MS = 1000;
 /** Expired continue tokens are retried from page one this many times within one LIST. */
 const MAX_LIST_RESTARTS = 3;
+/** The same failure is logged as a warning at most this often; repeats in between go to debug. */
+const REPEAT_WARNING_MS = 30_000;
+/**
+ * Socket-level error codes that mean "the API server cannot be reached right now". TLS and
+ * credential errors are not here: they are configuration problems that a quick retry cannot fix.
+ */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
 
 /**
  * Keeps a {@link StoreWriter} equal to the API server's view of one resource type and scope: a paged
@@ -97,14 +131,29 @@ const MAX_LIST_RESTARTS = 3;
  *
  * @remarks
  * Guarantees:
- * - Never gives up: every failure (network, 5xx, 403, 429, malformed stream) is retried after a capped,
- *   jittered exponential backoff, and never faster (see {@link Backoff}).
- * - A watch the server ends normally resumes from the last resourceVersion without relisting; a
- *   silent watch is detected (`stallTimeoutMs`) and resumed the same way.
+ * - Never gives up, and recovers fast: every failure is retried; how soon depends on what failed
+ *   (see {@link BackoffOptions}):
+ *   - the API server cannot be reached (connection refused or reset, 502/503): capped, jittered
+ *     exponential backoff with a low cap (`unreachableMaxMs`, 2 s), so the informer is back within
+ *     about that long of the API server, however long the outage lasted;
+ *   - any HTTP answer (whatever its status) proves the server reachable again: that backoff ends,
+ *     and errors answered before the outage are forgotten;
+ *   - 410 Gone relists at once: the server says exactly what to do. Only a 410 on the watch that
+ *     immediately follows that relist (the relist did not help) waits, like an error;
+ *   - the server answered with an error (403, 500, 429, a broken stream): capped, jittered
+ *     exponential backoff up to `maxMs` (30 s), honouring a 429's `retryAfterSeconds`, and never
+ *     faster (see {@link Backoff}).
+ * - A watch the server ends normally, and a watch lost to a network failure, resume from the last
+ *   resourceVersion without relisting; a silent watch is detected (`stallTimeoutMs`) and resumed
+ *   the same way.
  * - Relists only when the resourceVersion is gone (410), and a relist reports only real changes:
  *   objects whose resourceVersion is unchanged are not replayed.
  * - `stop()` is not a failure: it ends the request, every timer, and listener calls; the returned
  *   promise resolves once the loop has exited.
+ *
+ * client-go's reflector differs here: its one backoff manager (800 ms doubling to 30 s, reset after
+ * 2 min of no backoff) paces connection retries and also delays the ListAndWatch that follows a 410,
+ * so after an outage an informer sits out a backoff that grew while the API server was away.
  *
  * Why hand-written: client-node's informer stops for good on errors, has no backoff (1.x), no
  * stall detection, no bookmarks or paging (see docs/architecture.md).
@@ -115,8 +164,11 @@ export class Reflector<T extends KubeObject> {
   private readonly pageSize: number;
   private readonly stallTimeoutMs: number;
   private readonly watchTimeout: { min: number; max: number };
-  private readonly backoffOpts: ReturnType<typeof resolveBackoff>;
-  private readonly backoff: Backoff;
+  private readonly backoffOpts: ResolvedBackoff;
+  /** Attempts that got no answer from the API server; reset by any answer. */
+  private readonly unreachable: Backoff;
+  /** Error answers; reset by a healthy watch, or by the API server coming back from an outage. */
+  private readonly errorBackoff: Backoff;
 
   private controller: AbortController | undefined;
   private loop: Promise<void> | undefined;
@@ -126,6 +178,11 @@ export class Reflector<T extends KubeObject> {
   private lastError: Error | undefined;
   private lastErrorAt: Date | undefined;
   private failingSince: Date | undefined;
+  private failures = 0;
+  private unreachableSince: Date | undefined;
+  /** 410s since a watch last made progress: the second one means the relist did not help. */
+  private goneInARow = 0;
+  private lastWarning: { message: string; at: number } | undefined;
   private counts = { lists: 0, watches: 0, stalls: 0, errors: 0 };
 
   constructor(
@@ -145,7 +202,9 @@ export class Reflector<T extends KubeObject> {
     this.stallTimeoutMs = options.stallTimeoutMs ?? 300_000;
     this.watchTimeout = options.watchTimeoutSeconds ?? { min: 300, max: 600 };
     this.backoffOpts = resolveBackoff(options.backoff);
-    this.backoff = new Backoff(this.backoffOpts);
+    const { initialMs, factor, maxMs, unreachableMaxMs } = this.backoffOpts;
+    this.unreachable = new Backoff({ initialMs, factor, maxMs: unreachableMaxMs });
+    this.errorBackoff = new Backoff({ initialMs, factor, maxMs });
   }
 
   /** Starts listing and watching in the background; a no-op when already running. */
@@ -177,7 +236,7 @@ export class Reflector<T extends KubeObject> {
       lastError: this.lastError,
       lastErrorAt: this.lastErrorAt,
       failingSince: this.failingSince,
-      consecutiveFailures: this.backoff.failures,
+      consecutiveFailures: this.failures,
       ...this.counts,
     };
   }
@@ -208,40 +267,59 @@ export class Reflector<T extends KubeObject> {
             ),
           };
         } else {
+          // resourceVersion: a normal end (the server's timeoutSeconds) resumes from the last event
+          // or bookmark seen, so nothing is missed and nothing is replayed.
           this.log.debug({ resourceVersion: this.rv }, 'watch ended by the server; resuming');
           continue;
         }
       } catch (err) {
         if (signal.aborted) break;
         const error = err instanceof Error ? err : new Error(String(err));
-        if (ApiError.isGone(error)) needList = true;
-        failure = { error, kind: ApiError.isGone(error) ? 'gone' : 'error' };
+        const kind = classify(error);
+        // An error status is an answer: the API server is reachable again, whatever it said.
+        if (answered(error)) this.reachable();
+        // resourceVersion: only a 410 relists. Every other failure (network, stall, error status)
+        // keeps the resourceVersion and re-watches from it: the server may well still serve it (a
+        // dropped connection, another API server of an HA cluster), and when it does not, it says
+        // so with a 410. Relisting on every failure would cost a full LIST each time.
+        if (kind === 'gone') needList = true;
+        failure = { error, kind };
       }
-      if (failure) await this.recordFailure(failure, signal);
+      await this.recordFailure(failure, signal);
     }
   }
 
-  /** Notes the failure and waits out the backoff (resolving early, quietly, on stop). */
+  /** Notes the failure and waits as long as its kind asks (resolving early, quietly, on stop). */
   private async recordFailure(failure: Failure, signal: AbortSignal): Promise<void> {
-    let delay = this.backoff.next();
-    // The first 410 or stall of a streak is routine (etcd compaction, a dropped connection): act at
-    // once. Repeats back off like any failure, so an always-410 server cannot cause a relist storm.
-    const first = this.backoff.failures === 1;
-    if (first && failure.kind !== 'error') delay = 0;
-    if (failure.kind === 'gone' && first) {
-      this.log.info({ resourceVersion: this.rv }, 'resourceVersion expired (410 Gone); relisting');
-    } else {
-      this.counts.errors++;
-      this.lastError = failure.error;
-      this.lastErrorAt = new Date();
-      this.failingSince ??= this.lastErrorAt;
-      this.log.warn(
-        { err: failure.error, attempt: this.backoff.failures, retryInMs: delay },
-        failure.kind === 'gone'
-          ? 'resourceVersion expired again; relisting after backoff'
-          : failure.error.message,
-      );
+    let delay: number;
+    switch (failure.kind) {
+      case 'gone':
+        this.goneInARow++;
+        if (this.goneInARow === 1) {
+          // Routine (etcd compaction, an API server restart): not an error, and no wait.
+          this.log.info({ resourceVersion: this.rv }, 'resourceVersion expired (410 Gone); relisting now');
+          return;
+        }
+        // The watch opened from a fresh LIST's own resourceVersion was refused too: relisting again
+        // at once would be a LIST storm against a misbehaving server.
+        delay = this.errorBackoff.next();
+        break;
+      case 'stall':
+        // The stall itself took stallTimeoutMs: re-open at once (a dead server then backs off).
+        delay = 0;
+        break;
+      case 'unreachable':
+        this.unreachableSince ??= new Date();
+        delay = this.unreachable.next();
+        break;
+      case 'error':
+        delay = Math.max(
+          this.errorBackoff.next(),
+          Math.min(retryAfterMs(failure.error), this.backoffOpts.maxMs),
+        );
+        break;
     }
+    this.noteFailure(failure, delay);
     if (delay > 0) {
       try {
         await sleep(delay, undefined, { signal });
@@ -249,6 +327,44 @@ export class Reflector<T extends KubeObject> {
         // Aborted by stop(): the loop condition ends the run.
       }
     }
+  }
+
+  private noteFailure(failure: Failure, delay: number): void {
+    this.counts.errors++;
+    this.failures++;
+    this.lastError = failure.error;
+    this.lastErrorAt = new Date();
+    this.failingSince ??= this.lastErrorAt;
+    const message =
+      failure.kind === 'gone'
+        ? 'resourceVersion expired again right after a relist (410 Gone); relisting after backoff'
+        : failure.error.message;
+    const fields = { err: failure.error, attempt: this.failures, retryInMs: delay };
+    // An outage retried every second or two must not flood the log: say it once, then every 30 s.
+    const now = Date.now();
+    const last = this.lastWarning;
+    if (last && last.message === message && now - last.at < REPEAT_WARNING_MS) {
+      this.log.debug(fields, message);
+    } else {
+      this.lastWarning = { message, at: now };
+      this.log.warn(fields, message);
+    }
+  }
+
+  /** The API server answered something (any status but 502/503): it is reachable. */
+  private reachable(): void {
+    if (this.unreachable.failures === 0) return;
+    this.log.info(
+      { failedAttempts: this.unreachable.failures, unreachableSince: this.unreachableSince },
+      'API server reachable again',
+    );
+    this.unreachable.reset();
+    this.unreachableSince = undefined;
+    // What the API server answered before it went away says nothing about the one that is back.
+    this.errorBackoff.reset();
+    this.goneInARow = 0;
+    // The next failure is news again, even if its message is the same as before the outage.
+    this.lastWarning = undefined;
   }
 
   private async list(signal: AbortSignal): Promise<void> {
@@ -262,6 +378,14 @@ export class Reflector<T extends KubeObject> {
         page = await this.api.request<KubeList<T>>({
           method: 'GET',
           path: this.path,
+          // resourceVersion: not set, on the first list and on every relist. That is a consistent
+          // read: the result is at least as new as anything this process has seen, so the cache
+          // never goes back in time (resourceVersion=0 may be answered by an API server whose watch
+          // cache lags, e.g. one just restarted in an HA cluster), and it honours `limit`, which
+          // resourceVersion=0 ignores. client-go relists at its last resourceVersion without paging,
+          // to be served from the watch cache and spare etcd; Kubernetes ≥ 1.31 serves consistent
+          // reads from the watch cache too. Later pages carry no resourceVersion either: the continue
+          // token pins the snapshot of the first page.
           query: {
             limit: this.pageSize,
             continue: cont,
@@ -282,6 +406,7 @@ export class Reflector<T extends KubeObject> {
         }
         throw err;
       }
+      this.reachable();
       for (const item of page.items ?? []) items.push(this.withTypeMeta(item));
       rv = page.metadata?.resourceVersion;
       cont = page.metadata?.continue || undefined;
@@ -294,6 +419,9 @@ export class Reflector<T extends KubeObject> {
     }
     if (signal.aborted) return;
     const diff = this.store.replace(items);
+    // resourceVersion: the list's own (that of its snapshot, from the last page), not the newest
+    // item's: the collection may have changed after every item did (a delete), and the watch must
+    // start exactly at the snapshot.
     this.rv = rv;
     this.counts.lists++;
     this.log.debug(
@@ -322,7 +450,13 @@ export class Reflector<T extends KubeObject> {
       path: this.path,
       query: {
         watch: 1,
+        // Bookmarks move the resourceVersion on while nothing of ours changes, so a re-watch after
+        // a quiet spell resumes from a recent one instead of one etcd has compacted (a 410, so a
+        // needless relist).
         allowWatchBookmarks: true,
+        // resourceVersion: the last one seen (the list's, then each event's or bookmark's). Never
+        // unset or 0: those start "now" or replay everything as ADDED, losing or duplicating the
+        // changes in between. Too old for the server → 410 → relist.
         resourceVersion: this.rv,
         timeoutSeconds,
         labelSelector: this.scope.labelSelector,
@@ -330,8 +464,10 @@ export class Reflector<T extends KubeObject> {
       },
       signal,
     });
+    this.reachable();
     this.counts.watches++;
     this.watching = true;
+    const opened = performance.now();
     // A watch that stays up this long proves the connection healthy again: end the failure streak.
     const healthy = setTimeout(() => this.endFailureStreak(), this.backoffOpts.resetAfterMs);
     try {
@@ -339,13 +475,17 @@ export class Reflector<T extends KubeObject> {
     } finally {
       clearTimeout(healthy);
       this.watching = false;
+      // A watch that lasted is progress: a 410 at its end is a new one, to relist for at once.
+      if (performance.now() - opened >= SHORT_WATCH_MS) this.goneInARow = 0;
     }
   }
 
   private endFailureStreak(): void {
     if (this.failingSince) this.log.info({ failingSince: this.failingSince }, 'watch healthy again');
-    this.backoff.reset();
+    this.errorBackoff.reset();
+    this.failures = 0;
     this.failingSince = undefined;
+    this.lastWarning = undefined;
   }
 
   /** Reads one watch stream to its end. Resolves on a normal end or a stall; rejects on anything else. */
@@ -377,6 +517,7 @@ export class Reflector<T extends KubeObject> {
       const handleLine = (line: string): void => {
         this.handle(parseWatchEvent<T>(line));
         events++;
+        this.goneInARow = 0;
       };
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -407,11 +548,9 @@ export class Reflector<T extends KubeObject> {
         fail(signal.aborted ? err : new ApiError(0, 'watch', this.path, undefined, { cause: err }));
       });
       res.on('close', () => {
-        fail(
-          new ApiError(0, 'watch', this.path, undefined, {
-            cause: new Error('connection closed mid-stream'),
-          }),
-        );
+        // The connection went away without the stream's end: as unreachable as a reset.
+        const cause = Object.assign(new Error('connection closed mid-stream'), { code: 'ECONNRESET' });
+        fail(new ApiError(0, 'watch', this.path, undefined, { cause }));
       });
     });
   }
@@ -425,11 +564,14 @@ export class Reflector<T extends KubeObject> {
         throw new ApiError(status.code ?? 500, 'watch', this.path, status);
       }
       case 'BOOKMARK':
+        // resourceVersion: a bookmark carries only this; resuming from it is safe (every change up
+        // to it was sent) and avoids a 410 after a quiet spell.
         this.rv = event.object.metadata?.resourceVersion ?? this.rv;
         return;
       case 'ADDED':
       case 'MODIFIED': {
         const { stored, previous } = this.store.upsert(this.withTypeMeta(event.object));
+        // resourceVersion: the event's object's, in the order the server sends them.
         this.rv = stored.metadata?.resourceVersion ?? this.rv;
         if (previous) this.listener.onUpdate(previous, stored);
         else this.listener.onAdd(stored);
@@ -438,6 +580,7 @@ export class Reflector<T extends KubeObject> {
       case 'DELETED': {
         const last = cachedForm(this.withTypeMeta(event.object));
         const known = this.store.remove(objectKey(last));
+        // resourceVersion: the deleted object's final state carries the revision of the delete.
         this.rv = last.metadata?.resourceVersion ?? this.rv;
         // Handlers see a delete only for an object they saw added.
         if (known) this.listener.onDelete(last);
@@ -451,4 +594,38 @@ export class Reflector<T extends KubeObject> {
     if (obj.apiVersion && obj.kind) return obj;
     return { ...obj, apiVersion: obj.apiVersion ?? this.type.apiVersion, kind: obj.kind ?? this.type.kind };
   }
+}
+
+/** Which {@link FailureKind} an error is. */
+function classify(error: Error): FailureKind {
+  if (!(error instanceof ApiError)) return 'error';
+  if (error.status === 410) return 'gone';
+  // A gateway that cannot reach the API server, or the API server saying it cannot serve yet
+  // (starting, or an aggregated API that is down): as good as no answer, and cheap to ask again.
+  if (error.status === 502 || error.status === 503) return 'unreachable';
+  if (error.status === 0) return hasCode(error.cause, UNREACHABLE_CODES) ? 'unreachable' : 'error';
+  return 'error';
+}
+
+/** The API server itself answered (an HTTP status other than a gateway's 502/503). */
+function answered(error: Error): boolean {
+  return error instanceof ApiError && error.status > 0 && classify(error) !== 'unreachable';
+}
+
+/** True when `err` or one of its causes carries one of `codes` (`ECONNREFUSED`, ...). */
+function hasCode(err: unknown, codes: ReadonlySet<string>): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== undefined && codes.has(code)) return true;
+  }
+  return false;
+}
+
+/** The wait a 429 asks for (`details.retryAfterSeconds` of its Status), in ms; 0 when none. */
+function retryAfterMs(error: Error): number {
+  if (!(error instanceof ApiError) || error.status !== 429) return 0;
+  const details: unknown = error.body?.details;
+  if (typeof details !== 'object' || details === null || !('retryAfterSeconds' in details)) return 0;
+  const seconds = details.retryAfterSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? seconds * 1000 : 0;
 }

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import type { Logger } from '../../../src/observability/logger.js';
 import { ApiClient } from '../../../src/runtime/api/api-client.js';
 import type { InformerHandler } from '../../../src/runtime/informers/shared-informer.js';
 import type { KubeObject } from '../../../src/types/kube-object.js';
@@ -80,8 +82,23 @@ export class FakeApiServer {
 
   async close(): Promise<void> {
     for (const c of this.clients) c.close();
+    await this.goDown();
+  }
+
+  /**
+   * Goes away like a stopped API server: every open connection is cut and new ones are refused
+   * (ECONNREFUSED) until {@link comeBack}.
+   */
+  async goDown(): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closed;
+  }
+
+  /** Listens again on the same port, after {@link goDown}. */
+  async comeBack(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -176,6 +193,26 @@ export function recorder(): { events: string[]; handler: InformerHandler<KubeObj
       },
     },
   };
+}
+
+/** One line a {@link captureLog} logger wrote (pino's JSON, parsed). */
+export interface LogRecord {
+  level: number;
+  msg: string;
+  retryInMs?: number;
+  attempt?: number;
+  failedAttempts?: number;
+  err?: { message?: string };
+}
+
+/** pino's level numbers. */
+export const LEVEL = { debug: 20, info: 30, warn: 40 } as const;
+
+/** A debug-level logger that keeps every record, to check what a reflector decided and logged. */
+export function captureLog(): { log: Logger; records: LogRecord[] } {
+  const records: LogRecord[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => records.push(JSON.parse(line)) });
+  return { log, records };
 }
 
 /** Small timings so the suite runs in seconds. */

@@ -6,8 +6,28 @@ import { LineSplitter, parseWatchEvent } from '../../../src/runtime/informers/wa
 import { ConfigMap, Namespace } from '../../../src/types/builtins.js';
 
 describe('Backoff', () => {
-  it('defaults to 800 ms doubling to 30 s', () => {
-    assert.deepEqual(resolveBackoff(), { initialMs: 800, maxMs: 30_000, factor: 2, resetAfterMs: 30_000 });
+  it('defaults to 800 ms doubling to 30 s, and to 2 s while the API server is unreachable', () => {
+    assert.deepEqual(resolveBackoff(), {
+      initialMs: 800,
+      maxMs: 30_000,
+      unreachableMaxMs: 2_000,
+      factor: 2,
+      resetAfterMs: 30_000,
+    });
+  });
+
+  it('never lets the unreachable cap exceed maxMs', () => {
+    assert.equal(resolveBackoff({ maxMs: 1_000 }).unreachableMaxMs, 1_000);
+    assert.equal(resolveBackoff({ unreachableMaxMs: 5_000 }).unreachableMaxMs, 5_000);
+  });
+
+  it('caps the unreachable curve low', () => {
+    const { initialMs, factor, unreachableMaxMs } = resolveBackoff();
+    const b = new Backoff({ initialMs, factor, maxMs: unreachableMaxMs }, () => 1);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map(() => b.next()),
+      [800, 1600, 2000, 2000, 2000],
+    );
   });
 
   it('waits between half and all of a doubling, capped ceiling', () => {

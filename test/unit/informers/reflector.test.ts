@@ -9,7 +9,19 @@ import {
 import { ConfigMap } from '../../../src/types/builtins.js';
 import type { KubeObject } from '../../../src/types/kube-object.js';
 import type { ResourceType } from '../../../src/types/resource-type.js';
-import { cm, FakeApiServer, fast, page, recorder, sleepMs, status, until } from './fake-api-server.js';
+import {
+  captureLog,
+  cm,
+  FakeApiServer,
+  fast,
+  LEVEL,
+  type LogRecord,
+  page,
+  recorder,
+  sleepMs,
+  status,
+  until,
+} from './fake-api-server.js';
 
 const CM = ConfigMap as ResourceType<KubeObject>;
 const PATH = '/api/v1/namespaces/ns/configmaps';
@@ -384,6 +396,201 @@ describe('Reflector: failures and backoff', () => {
       assert.equal(t.server.watches()[1].query.get('resourceVersion'), '11');
       assert.match(t.informer.health().lastError?.message ?? '', /not JSON/);
       assert.deepEqual(t.rec.events, ['add a@11']);
+    } finally {
+      await t.done();
+    }
+  });
+});
+
+/** The waits the reflector chose after failures, in order (from its warn/debug lines). */
+const waits = (records: LogRecord[]): number[] =>
+  records.filter((r) => r.retryInMs !== undefined).map((r) => r.retryInMs ?? Number.NaN);
+
+/** A watch event carrying a ConfigMap as the API server sends it. */
+const watched = (name: string, rv: string) => ({ ...cm(name, rv), apiVersion: 'v1', kind: 'ConfigMap' });
+
+describe('Reflector: recovery after an API server outage', () => {
+  it('relists at once when the API server comes back with 410 Gone: no backoff wait', async () => {
+    const { log, records } = captureLog();
+    // Any error backoff would wait at least 5 s (half of initialMs); the outage itself retries fast.
+    const t = await setup({
+      log,
+      backoff: { initialMs: 10_000, unreachableMaxMs: 100, maxMs: 60_000, factor: 2, resetAfterMs: 60_000 },
+    });
+    try {
+      let serverRv = '10';
+      t.server.onList = () => page(serverRv, [cm('a', serverRv === '10' ? '1' : '50')]);
+      t.server.onWatch = (conn, n) => {
+        if (n === 1) return conn.event('ADDED', watched('b', '11'));
+        // The restarted API server's watch cache starts after resourceVersion 11.
+        if (conn.query.get('resourceVersion') === '11') {
+          return conn.reply(410, status(410, 'Expired', 'too old resource version: 11 (40)'));
+        }
+        conn.open();
+      };
+      t.informer.start();
+      await until(() => t.informer.store.size === 2, 'the watched object');
+      await t.server.goDown();
+      await until(() => t.informer.health().errors >= 4, 'a few refused attempts');
+      serverRv = '60';
+      await t.server.comeBack();
+      await until(() => t.server.lists().length === 2, 'the relist', 5_000);
+
+      const gone = t.server.watches().find((w) => w.query.get('resourceVersion') === '11');
+      assert.ok(gone, 'the watch was retried from resourceVersion 11');
+      const gap = t.server.lists()[1].at - gone.at;
+      assert.ok(gap < 2_000, `relisted ${Math.round(gap)} ms after the 410 (a backoff would wait ≥ 5 s)`);
+      assert.ok(
+        records.some((r) => r.level === LEVEL.info && /410 Gone\); relisting now/.test(r.msg)),
+        'logged as routine',
+      );
+      assert.ok(
+        waits(records).every((w) => w <= 100),
+        `only the capped outage waits were scheduled: ${waits(records).join(', ')}`,
+      );
+      await until(() => t.server.watches().at(-1)?.query.get('resourceVersion') === '60', 'the new watch');
+      assert.deepEqual(t.rec.events, ['add a@1', 'add b@11', 'update a@1->50', 'delete b@11']);
+      assert.equal(t.informer.health().lists, 2);
+    } finally {
+      await t.done();
+    }
+  });
+
+  it('keeps backing off while connections are refused, capped at unreachableMaxMs, then resumes the watch', async () => {
+    const { log, records } = captureLog();
+    const t = await setup({
+      log,
+      backoff: { initialMs: 20, unreachableMaxMs: 100, maxMs: 10_000, factor: 2, resetAfterMs: 60_000 },
+    });
+    try {
+      t.server.onList = () => page('10', [cm('a', '1')]);
+      t.server.onWatch = (conn, n) => {
+        if (n === 1) conn.event('MODIFIED', watched('a', '12'));
+        else conn.open();
+      };
+      t.informer.start();
+      await until(() => t.informer.health().resourceVersion === '12', 'the first watch event');
+      await t.server.goDown();
+      await sleepMs(800);
+      const h = t.informer.health();
+      assert.equal(h.watching, false);
+      assert.ok(h.failingSince instanceof Date);
+      assert.match(h.lastError?.message ?? '', /Cannot reach the Kubernetes API server .*ECONNREFUSED/);
+
+      const outage = waits(records);
+      assert.ok(outage.length >= 4, `${outage.length} attempts in 800 ms`);
+      assert.ok(
+        outage.every((w) => w <= 100),
+        `every wait within the 100 ms cap: ${outage.join(', ')}`,
+      );
+      assert.ok(Math.max(...outage) >= 50, `the waits grew to the cap: ${outage.join(', ')}`);
+      const warned = records.filter((r) => r.level === LEVEL.warn && /ECONNREFUSED/.test(r.msg));
+      assert.equal(warned.length, 1, 'the same failure is logged once as a warning, repeats at debug');
+
+      const back = performance.now();
+      await t.server.comeBack();
+      await until(() => t.informer.health().watching, 'the watch to re-open', 3_000);
+      const rewatch = t.server.watches().at(-1);
+      assert.ok(rewatch && rewatch.at - back < 2_000, 'back within the 100 ms cap (plus generous slack)');
+      assert.equal(rewatch?.query.get('resourceVersion'), '12', 'resumes from the last resourceVersion');
+      assert.equal(t.server.lists().length, 1, 'a network failure does not relist');
+      assert.ok(
+        records.some((r) => r.msg === 'API server reachable again' && (r.failedAttempts ?? 0) >= 4),
+        'recovery is logged with the number of failed attempts',
+      );
+      assert.deepEqual(t.rec.events, ['add a@1', 'update a@1->12']);
+    } finally {
+      await t.done();
+    }
+  });
+
+  it('an HTTP error answer ends the outage backoff: the next wait starts again from initialMs', async () => {
+    const { log, records } = captureLog();
+    const t = await setup({
+      log,
+      backoff: { initialMs: 40, unreachableMaxMs: 400, maxMs: 10_000, factor: 2, resetAfterMs: 60_000 },
+    });
+    try {
+      t.server.onList = () => page('10', []);
+      let failing = true;
+      t.server.onWatch = (conn, n) => {
+        if (n === 1) return conn.event('BOOKMARK', { metadata: { resourceVersion: '11' } });
+        if (failing) return conn.reply(500, status(500, 'InternalError', 'etcd is starting'));
+        conn.open();
+      };
+      t.informer.start();
+      await until(() => t.informer.health().resourceVersion === '11', 'the bookmark');
+      await t.server.goDown();
+      // 40, 80, 160, 320, then the 400 ms cap: wait until the outage waits have grown past 100 ms.
+      await until(() => waits(records).some((w) => w > 100), 'the outage backoff to grow', 5_000);
+      const answeredWaits = () =>
+        records
+          .filter((r) => r.retryInMs !== undefined && /etcd is starting/.test(r.msg))
+          .map((r) => r.retryInMs);
+      await t.server.comeBack();
+      await until(() => answeredWaits().length >= 2, 'two waits after the 500 answers', 5_000);
+      failing = false;
+
+      const [first, second] = answeredWaits();
+      // The first 500 is the first failure of a new streak: 20–40 ms, not the 200–400 ms reached.
+      assert.ok(first !== undefined && first <= 40, `first wait after the server answered: ${first} ms`);
+      assert.ok(second !== undefined && second <= 80, `second: ${second} ms`);
+      const h = t.informer.health();
+      assert.ok(h.failingSince, 'a server that answers with errors is still failing');
+      assert.equal(h.lists, 1);
+      await until(() => t.informer.health().watching, 'the watch once the 500s stop');
+    } finally {
+      await t.done();
+    }
+  });
+
+  it('retries a 503 like an unreachable server, within the low cap', async () => {
+    const { log, records } = captureLog();
+    const t = await setup({
+      log,
+      backoff: { initialMs: 20, unreachableMaxMs: 60, maxMs: 10_000, factor: 2, resetAfterMs: 60_000 },
+    });
+    try {
+      t.server.onList = (_q, n) =>
+        n <= 8
+          ? {
+              status: 503,
+              body: status(503, 'ServiceUnavailable', 'the server is currently unable to handle the request'),
+            }
+          : page('10', []);
+      t.informer.start();
+      await t.informer.waitForSync(AbortSignal.timeout(3_000));
+      const w = waits(records);
+      assert.equal(w.length, 8);
+      assert.ok(
+        w.every((x) => x <= 60),
+        `waits: ${w.join(', ')}`,
+      );
+    } finally {
+      await t.done();
+    }
+  });
+
+  it('waits as long as a 429 asks (retryAfterSeconds) when that is longer than the backoff', async () => {
+    const { log, records } = captureLog();
+    // maxMs also caps what a 429 may ask for.
+    const t = await setup({ log, backoff: { ...fast.backoff, maxMs: 5_000 } });
+    try {
+      t.server.onList = (_q, n) =>
+        n === 1
+          ? {
+              status: 429,
+              body: {
+                ...(status(429, 'TooManyRequests', 'storage is (re)initializing') as object),
+                details: { retryAfterSeconds: 1 },
+              },
+            }
+          : page('10', []);
+      t.informer.start();
+      await t.informer.waitForSync(AbortSignal.timeout(3_000));
+      assert.deepEqual(waits(records), [1_000]);
+      const [first, second] = t.server.lists();
+      assert.ok(second.at - first.at >= 990, `retried after ${Math.round(second.at - first.at)} ms`);
     } finally {
       await t.done();
     }
