@@ -22,13 +22,16 @@ export * from './runtime/leader/index.js';
 export {
   type ChildRef,
   type Condition,
+  type ConditionInput,
   type CustomObject,
   type CustomResourceSpec,
   type CustomResourceType,
+  conditionTrue,
   customResource,
   type DeepPartial,
   type DesiredObject,
   type FinalizeResponse,
+  getCondition,
   type JsonObject,
   type KubeObject,
   type Parent,
@@ -39,5 +42,6 @@ export {
   SYNCED_CONDITION,
   type SyncRequest,
   type SyncResponse,
+  setCondition,
   type UpdateStrategy,
 } from './types/index.js';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startControlPlane, stopDetachedControlPlane } from '../testkit/control-plane.js';
 
@@ -29,7 +29,7 @@ export function clusterCommand(): Command {
       const running = kubeconfigOf(opts.dir);
       if (running) {
         process.stdout.write(`${running}\n`);
-        process.stderr.write(`already running; use it with: export KUBECONFIG=${running}\n`);
+        process.stderr.write(`already running\n${clusterHints(running, opts.dir).join('\n')}\n`);
         return;
       }
       const cp = await startControlPlane({
@@ -40,9 +40,7 @@ export function clusterCommand(): Command {
         log: (l) => process.stderr.write(`${l}\n`),
       });
       process.stdout.write(`${cp.kubeconfigPath}\n`);
-      process.stderr.write(
-        `use it with: export KUBECONFIG=${cp.kubeconfigPath}\nstop it with: npx operon cluster down\n`,
-      );
+      process.stderr.write(`${clusterHints(cp.kubeconfigPath, opts.dir).join('\n')}\n`);
     });
 
   cmd
@@ -68,6 +66,25 @@ export function clusterCommand(): Command {
       process.stdout.write(`${running}\n`);
     });
   return cmd;
+}
+
+/**
+ * What `operon cluster up` tells a person (on stderr) once the cluster runs: how to use it, check
+ * it and stop it. The `status` and `down` commands carry `--dir` when the folder is not the
+ * default one, so they find the same cluster.
+ */
+export function clusterHints(kubeconfigPath: string, dir: string): string[] {
+  const flag = resolve(dir) === resolve(defaultClusterDir()) ? '' : ` --dir ${shellQuote(dir)}`;
+  return [
+    `use it with: export KUBECONFIG=${shellQuote(kubeconfigPath)}`,
+    `check it with: npx operon cluster status${flag}`,
+    `stop it with: npx operon cluster down${flag}`,
+  ];
+}
+
+/** `value` as one shell word: as is when it is plain, else in single quotes. */
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./~:=@%+,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 function parseNodeCount(value: string): number {

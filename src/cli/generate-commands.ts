@@ -127,7 +127,7 @@ export function manifestsCommand(): Command {
       `${ENTRY_HELP}
 
 The Deployment runs \`node node_modules/operon/bin/operon.js run <entry>\` from the image's working
-directory, which must be the application's root, as a non-root user (e.g. \`USER node\`).`,
+directory, which must be the application's root, as a numeric non-root user (e.g. \`USER 1000\`, "node" in the official Node images: the kubelet can only verify runAsNonRoot for a numeric user).`,
     )
     .action(async (entry: string, flags: ManifestFlags) => {
       const loaded = await loadEntry(entry);

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { describeFailure, EXIT } from './cli-errors.js';
 import { clusterCommand } from './cluster-command.js';
 import { crdCommand, manifestsCommand, rbacCommand } from './generate-commands.js';
+import { initCommand } from './init-command.js';
 import { runCommand } from './run-command.js';
 
 // Exit codes: 0 ok, 1 a runtime failure (module fails to load, no operator, ConfigError, API error),
@@ -16,6 +17,7 @@ const program = new Command('operon')
   .addCommand(manifestsCommand())
   .addCommand(runCommand())
   .addCommand(clusterCommand())
+  .addCommand(initCommand())
   .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 usage error.');
 
 // Subcommands inherit neither exitOverride nor the help-after-error setting on their own.

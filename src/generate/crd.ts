@@ -60,8 +60,10 @@ export interface CrdOptions {
  * given as a plain `resourceType()` is taken to be defined elsewhere (a built-in or a third-party
  * CRD). Each CRD has a structural schema (see {@link classSchema}; without a spec class the spec
  * keeps any field), the status subresource, the scope, names (plural, singular, kind, listKind,
- * short names, categories) and the printer columns, plus an `Age` column when there are printer
- * columns, since declaring any hides the default one. Operators whose parents are versions of one
+ * short names, categories) and the printer columns: the declared ones, then Operon's `Synced`
+ * (the status of the `Synced` condition) and `Reason` (its reason; priority 1, so shown by
+ * `kubectl get -o wide`) unless a declared column has that name or JSON path, then `Age`, since
+ * declaring any column hides the default one. Operators whose parents are versions of one
  * kind share one CRD; the first version listed is the storage version.
  *
  * @example
@@ -137,28 +139,47 @@ function crdVersion(
     ...(spec.required?.length ? { required: ['spec'] } : {}),
     properties: { spec, status },
   };
-  const columns = printerColumns(type.printerColumns);
   return {
     name: type.version,
     served: true,
     storage,
     schema: { openAPIV3Schema: root },
     subresources: { status: {} },
-    ...(columns.length ? { additionalPrinterColumns: columns } : {}),
+    additionalPrinterColumns: printerColumns(type.printerColumns),
   };
 }
+
+/** The column `kubectl get` shows for Operon's `Synced` condition on every parent. */
+export const SYNCED_COLUMN = {
+  name: 'Synced',
+  type: 'string',
+  jsonPath: '.status.conditions[?(@.type=="Synced")].status',
+  description: 'Whether the last pass brought every child to the desired state (True) or failed (False).',
+} as const;
+
+/** The reason of the `Synced` condition, shown by `kubectl get -o wide` (priority 1). */
+export const SYNCED_REASON_COLUMN = {
+  name: 'Reason',
+  type: 'string',
+  jsonPath: '.status.conditions[?(@.type=="Synced")].reason',
+  description: 'Why the Synced condition is as it is (e.g. Synced, InvalidSpec, SyncFailed).',
+  priority: 1,
+} as const;
 
 function printerColumns(
   columns: readonly PrinterColumn[],
 ): NonNullable<CrdVersion['additionalPrinterColumns']> {
-  if (columns.length === 0) return [];
-  const out = columns.map((c) => ({
+  const out: NonNullable<CrdVersion['additionalPrinterColumns']> = columns.map((c) => ({
     name: c.name,
     type: c.type,
     jsonPath: c.jsonPath,
     ...(c.description ? { description: c.description } : {}),
     ...(c.priority !== undefined ? { priority: c.priority } : {}),
   }));
+  // Operon's own columns, unless the author declared a column of that name or path.
+  for (const own of [SYNCED_COLUMN, SYNCED_REASON_COLUMN]) {
+    if (!out.some((c) => c.name === own.name || c.jsonPath === own.jsonPath)) out.push({ ...own });
+  }
   const hasAge = columns.some((c) => c.jsonPath === '.metadata.creationTimestamp' || c.name === 'Age');
   if (!hasAge) out.push({ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' });
   return out;

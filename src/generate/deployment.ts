@@ -46,7 +46,8 @@ export const WATCH_NAMESPACES_ENV = 'OPERON_WATCH_NAMESPACES';
  * `<name>-metrics-reader` ClusterRole (a self-signed certificate unless `operon run` is given
  * `--metrics-cert-dir`; Prometheus scrapes it with its bearer token and `insecure_skip_verify`). The pod meets the "restricted" Pod Security Standard
  * (non-root, no privilege escalation, all capabilities dropped, read-only root file system,
- * RuntimeDefault seccomp), so the image must run as a non-root user (`USER node` in a Node image).
+ * RuntimeDefault seccomp), so the image must run as a numeric non-root user (`USER 1000`, "node" in the
+ * official Node images; the kubelet cannot verify runAsNonRoot for a user given by name).
  * The grace period leaves `operon run` time to drain in-flight reconciles on SIGTERM.
  *
  * @example

@@ -1,8 +1,11 @@
 /**
  * @packageDocumentation
- * Helpers for testing operators, with or without a cluster: a real local control plane, and
- * service-account kubeconfigs with exactly the RBAC rules a test grants.
+ * Helpers for testing operators, with or without a cluster: `runSync`/`planSync` for the sync logic
+ * alone, `startOperator` and `eventually` to run operators against a real cluster, a real local
+ * control plane, and service-account kubeconfigs with exactly the RBAC rules a test grants.
  */
+
+export type { ChildAction, Plan } from '../runtime/planner/plan.js';
 export {
   type ControlPlane,
   type ControlPlaneOptions,
@@ -12,6 +15,7 @@ export {
   stopDetachedControlPlane,
 } from './control-plane.js';
 export { type ControlPlaneBinaries, controlPlaneBinaries } from './control-plane-binaries.js';
+export { type EventuallyOptions, eventually } from './eventually.js';
 export {
   type ApplyOptions,
   applyObjects,
@@ -19,4 +23,20 @@ export {
   installOperatorCrds,
   readManifests,
 } from './install.js';
-export { buildRequest, runFinalize, runSync, type SyncInput, type TestParent } from './sync-harness.js';
+export {
+  type ObjectTarget,
+  type OperatorFixture,
+  type OperatorsUnderTest,
+  type StartOperatorOptions,
+  startOperator,
+} from './start-operator.js';
+export {
+  buildRequest,
+  describePlan,
+  planSync,
+  runFinalize,
+  runSync,
+  type SyncInput,
+  type SyncPlan,
+  type TestParent,
+} from './sync-harness.js';

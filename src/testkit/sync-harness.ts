@@ -1,9 +1,20 @@
 import { buildOperatorConfig } from '../config/build-config.js';
 import type { OperatorConfig } from '../config/operator-config.js';
 import { OperonError } from '../errors/operon-error.js';
+import { describeDeclared } from '../runtime/planner/child-types.js';
+import {
+  controllerOf,
+  decorateChild,
+  type Ownership,
+  type ParentObject,
+  parentOwnerReference,
+} from '../runtime/planner/ownership.js';
+import { type ChildAction, type Plan, planChildren } from '../runtime/planner/plan.js';
+import { validateSyncResponse } from '../runtime/planner/validate-response.js';
 import { syncRequest } from '../runtime/reconcile/sync-request.js';
 import { transformAndValidateSpec } from '../runtime/reconcile/validate-spec.js';
-import type { KubeObject } from '../types/kube-object.js';
+import type { KubeObject, NamedObject } from '../types/kube-object.js';
+import { describeType } from '../types/resource-type.js';
 import type { FinalizeResponse, JsonObject, Parent, SyncRequest, SyncResponse } from '../types/sync.js';
 
 /** A parent as a test writes it: a plain object; name, uid, apiVersion and kind get defaults. */
@@ -17,22 +28,60 @@ export interface TestParent {
   status?: JsonObject;
 }
 
-/** What {@link runSync} and {@link runFinalize} take. */
+/** What {@link runSync}, {@link planSync} and {@link runFinalize} take. */
 export interface SyncInput {
+  /**
+   * The parent. Defaults: `metadata.name` `test`, `metadata.uid` `test-uid`, `generation` 1, and
+   * for a namespaced parent `metadata.namespace` `default`.
+   */
   parent: TestParent;
-  /** Current children, of any declared type, matched to `@Child` properties by apiVersion and kind. */
+  /**
+   * Current children, as the cluster holds them, of any declared type (matched to `@Child`
+   * properties by apiVersion and kind).
+   *
+   * @remarks
+   * Each is read as the runtime's cache would hold it: `metadata.namespace` defaults to the parent's
+   * (for a namespaced type of a namespaced parent), `metadata.uid` to a made-up one, and a child
+   * without a controller owner reference gets one to the parent, so it counts as this parent's
+   * child. A child whose controller is another object is not shown to `sync` (the runtime would not
+   * either) but still takes part in the plan, where a desired child of the same name is a
+   * `conflict`.
+   */
   children?: readonly KubeObject[];
+}
+
+/** What {@link planSync} returns. */
+export interface SyncPlan {
+  /** What `sync` returned (already checked as the runtime checks it). */
+  readonly response: SyncResponse;
+  /**
+   * The writes the runtime would make to go from the current children given in {@link SyncInput}
+   * to `response.children`: creates, updates (named after each child type's update strategy:
+   * `apply`, `replace`, `recreate`) and conflicts first, deletes last. Empty when the desired state
+   * already holds. See {@link describePlan} for a one-line-per-action view.
+   */
+  readonly plan: Plan;
+  /**
+   * The desired children as Operon would write them: with the parent's namespace, Operon's label,
+   * desired-hash annotation and the controller owner reference to the parent. Pass them back as
+   * `children` to model "Operon already wrote these" (the next plan is then empty if nothing changed).
+   */
+  readonly desired: NamedObject[];
 }
 
 /**
  * Calls an operator's `@Sync` with a request built from plain objects, exactly as the runtime would
- * (spec transformed into the spec class and validated first), without a cluster: unit tests of an
- * operator's logic run in milliseconds.
+ * (spec transformed into the spec class and validated first), without a cluster, and checks the
+ * response exactly as the runtime does: unit tests of an operator's logic run in milliseconds.
  *
  * @param operator - an operator instance (decorated class, constructed with its dependencies) or a
  * hand-written {@link OperatorConfig}.
  * @throws OperonError `SPEC_INVALID` listing every violation when the spec fails validation (the
  * runtime would not call `sync` either).
+ * @throws OperonError `SYNC_RESPONSE_INVALID` listing every problem of the response (a child of a
+ * type the operator does not declare, two children with one name, a child without a name, an
+ * invalid label, ...): the runtime would set `Synced=False` (reason `InvalidSyncResponse`) and change
+ * no child.
  *
  * @example
  * ```ts
@@ -47,7 +96,61 @@ export async function runSync(
   input: SyncInput,
 ): Promise<SyncResponse> {
   const config = configOf(operator);
-  return config.sync(await buildRequest(config, input, false));
+  const prepared = await prepare(config, input, false);
+  const response = await config.sync(prepared.request);
+  checkResponse(config, prepared.parent, response);
+  return response;
+}
+
+/**
+ * Like {@link runSync}, and also returns the plan the runtime would carry out: which children it
+ * would create, update (per strategy), leave alone because another object holds the name
+ * (`conflict`), or delete, given the current children in `input.children`.
+ *
+ * @remarks
+ * The plan comes from the runtime's own planner, with the same ownership marks (namespace, label,
+ * owner reference, desired hash) and the same drift rules. A current child given as a plain object
+ * lacks the desired-hash annotation Operon leaves on what it writes, so it reads as changed by
+ * someone else and is updated per its strategy; to model children Operon already wrote, pass
+ * `desired` from an earlier `planSync`.
+ *
+ * @throws like {@link runSync}.
+ *
+ * @example
+ * ```ts
+ * const first = await planSync(op, { parent: web({ image: 'nginx:1.27' }) });
+ * assert.deepEqual(describePlan(first.plan), ['create Pod/web-0', 'create Service/web']);
+ * // Operon wrote those; now the image changes:
+ * const next = await planSync(op, { parent: web({ image: 'nginx:1.28' }), children: first.desired });
+ * assert.deepEqual(describePlan(next.plan), ['recreate Pod/web-0']);
+ * ```
+ */
+export async function planSync(
+  operator: object | OperatorConfig<unknown>,
+  input: SyncInput,
+): Promise<SyncPlan> {
+  const config = configOf(operator);
+  const prepared = await prepare(config, input, false);
+  const response = await config.sync(prepared.request);
+  const ownership = checkResponse(config, prepared.parent, response);
+  const plan = planChildren({
+    ...ownership,
+    children: config.children,
+    desired: response.children,
+    current: prepared.current,
+  });
+  const desired = response.children.map((c) => decorateChild(c, ownership));
+  return { response, plan, desired };
+}
+
+/**
+ * One line per action of a plan, `<action> <Kind>/<name>`, in the plan's order, e.g.
+ * `['recreate Pod/web-0', 'apply Service/web', 'delete ConfigMap/old']`.
+ */
+export function describePlan(plan: readonly ChildAction[]): string[] {
+  return plan.map(
+    (a) => `${a.action} ${a.type.kind}/${(a.action === 'delete' ? a.live : a.object).metadata.name}`,
+  );
 }
 
 /** Like {@link runSync}, for `@Finalize`. Throws when the operator has none. */
@@ -58,7 +161,7 @@ export async function runFinalize(
   const config = configOf(operator);
   if (!config.finalize)
     throw new OperonError('CONFIG_INVALID', `Operator "${config.name}" has no @Finalize method.`);
-  return config.finalize(await buildRequest(config, input, true));
+  return config.finalize((await prepare(config, input, true)).request);
 }
 
 /**
@@ -70,6 +173,21 @@ export async function buildRequest(
   input: SyncInput,
   finalizing: boolean,
 ): Promise<SyncRequest<unknown>> {
+  return (await prepare(config, input, finalizing)).request;
+}
+
+interface Prepared {
+  parent: Parent<unknown>;
+  /** Every current child, normalised as the cache would hold it (for the planner). */
+  current: KubeObject[];
+  request: SyncRequest<unknown>;
+}
+
+async function prepare(
+  config: OperatorConfig<unknown>,
+  input: SyncInput,
+  finalizing: boolean,
+): Promise<Prepared> {
   const type = config.parent.type;
   const meta = input.parent.metadata ?? {};
   const parent = {
@@ -88,12 +206,74 @@ export async function buildRequest(
   if (!spec.ok) {
     throw new OperonError('SPEC_INVALID', `The spec is invalid: ${spec.problems.join('; ')}`);
   }
-  const children = [...(input.children ?? [])].sort((a, b) =>
-    (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+  const current = (input.children ?? []).map((c, i) => asCached(config, parent, c, i));
+  // The runtime shows sync only the children this parent controls, sorted by name.
+  const mine = current
+    .filter((c) => controllerOf(c)?.uid === parent.metadata.uid)
+    .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  const request = syncRequest({ ...parent, spec: spec.spec }, finalizing, (t) =>
+    mine.filter((c) => c.apiVersion === t.apiVersion && c.kind === t.kind),
   );
-  return syncRequest({ ...parent, spec: spec.spec }, finalizing, (type) =>
-    children.filter((c) => c.apiVersion === type.apiVersion && c.kind === type.kind),
+  return { parent, current, request };
+}
+
+/** A current child as the runtime's cache would hold it; the input is not touched. */
+function asCached(
+  config: OperatorConfig<unknown>,
+  parent: Parent<unknown>,
+  child: KubeObject,
+  index: number,
+): KubeObject {
+  const ref = config.children.find(
+    (r) => r.type.apiVersion === child.apiVersion && r.type.kind === child.kind,
   );
+  const name = child.metadata?.name;
+  if (!ref || typeof name !== 'string' || name === '') {
+    const what = `children[${index}] (${child.kind ?? 'no kind'} ${child.apiVersion ?? 'no apiVersion'}${name ? ` "${name}"` : ''})`;
+    const why = !ref
+      ? `is not of a child type operator "${config.name}" declares (${describeDeclared(config.children)}); set its apiVersion and kind to one of those`
+      : 'has no metadata.name; every object in a cluster has one';
+    throw new OperonError('CONFIG_INVALID', `The test input is invalid: ${what} ${why}.`);
+  }
+  const parentType = config.parent.type;
+  const namespace =
+    child.metadata?.namespace ??
+    (ref.type.namespaced && parentType.namespaced ? parent.metadata.namespace : undefined);
+  const owners = child.metadata?.ownerReferences ?? [];
+  const controlled = owners.some((o) => o.controller === true);
+  return {
+    ...child,
+    metadata: {
+      ...child.metadata,
+      name,
+      ...(namespace === undefined ? {} : { namespace }),
+      uid:
+        child.metadata?.uid ??
+        `test-uid-${ref.type.kind.toLowerCase()}-${namespace ? `${namespace}-` : ''}${name}`,
+      ownerReferences: controlled
+        ? owners
+        : [parentOwnerReference(parent as ParentObject, parentType), ...owners],
+    },
+  };
+}
+
+/** Checks a sync response as the reconciler does; returns the ownership to plan with. */
+function checkResponse(
+  config: OperatorConfig<unknown>,
+  parent: Parent<unknown>,
+  response: unknown,
+): Ownership {
+  const ownership: Ownership = { operatorName: config.name, parent, parentType: config.parent.type };
+  const problems = validateSyncResponse(response, { ...ownership, children: config.children });
+  if (problems.length > 0) {
+    throw new OperonError(
+      'SYNC_RESPONSE_INVALID',
+      `sync returned an invalid response for ${describeType(config.parent.type)} "${parent.metadata.name}" ` +
+        `(the runtime would set Synced=False with reason InvalidSyncResponse and change no child): ` +
+        `${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+  return ownership;
 }
 
 function configOf(operator: object | OperatorConfig<unknown>): OperatorConfig<unknown> {
@@ -108,3 +288,6 @@ function configOf(operator: object | OperatorConfig<unknown>): OperatorConfig<un
   }
   return buildOperatorConfig(operator);
 }
+
+/** @internal The {@link OperatorConfig} of an operator instance or config (for the test kit). */
+export const operatorConfigOf = configOf;

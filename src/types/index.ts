@@ -4,6 +4,7 @@
  * sync contract. No behaviour beyond tiny pure helpers.
  */
 export * from './builtins.js';
+export * from './conditions.js';
 export * from './custom-resource.js';
 export * from './kube-object.js';
 export * from './resource-type.js';

@@ -65,7 +65,7 @@ describe('generated CRDs on a real API server', () => {
     assert.deepEqual(crd.spec.names.shortNames, ['echo']);
     assert.deepEqual(
       crd.spec.versions[0]?.additionalPrinterColumns.map((col) => col.name),
-      ['Message', 'Pods', 'Ready', 'Age'],
+      ['Message', 'Pods', 'Ready', 'Synced', 'Reason', 'Age'],
     );
     assert.ok(crd.status.conditions.some((x) => x.type === 'Established' && x.status === 'True'));
   });

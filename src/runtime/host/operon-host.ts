@@ -34,7 +34,11 @@ export interface HostOptions {
   resyncIntervalMs?: number;
   /** Default: silent. Pass a pino logger (e.g. from `createLogger()`) to see what happens. */
   logger?: Logger;
-  /** Name of the process in Events' `source.component`. Default `operon`. */
+  /**
+   * Name in Events' `source.component` / `reportingComponent` (what `kubectl describe` shows under
+   * From), and the API client's user agent. Default: each operator's own name in its Events, and
+   * `operon` as the user agent.
+   */
   component?: string;
   /**
    * How long `stop()` waits for in-flight reconciles; then their signals fire, cancelling their API
@@ -152,7 +156,7 @@ export class OperonHost {
         this.informers,
         this.api,
         // One recorder per operator, so its warnings carry the operator's name.
-        new EventRecorder(this.api, options.component ?? 'operon', log),
+        new EventRecorder(this.api, options.component ?? config.name, log),
         log,
         {
           namespaces: options.namespaces,

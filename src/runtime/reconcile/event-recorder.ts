@@ -14,15 +14,24 @@ export type EventType = 'Normal' | 'Warning';
  * Repeats of the same (object, reason, message) are folded into one Event whose `count` grows,
  * as client-go's event correlator does, so a failing parent that retries with backoff does not
  * flood the namespace. Recording never throws: an Event that cannot be written is logged.
+ *
+ * Each Event names who reported it, as `kubectl describe` and `kubectl events` show it (the
+ * `From` column): `source.component` and `reportingComponent` are `component` (the host passes
+ * the operator's name), and `reportingInstance` is `instance`: by default the `POD_NAME`
+ * environment variable, else `HOSTNAME` (a Pod's hostname is its name), else `component`.
  */
 export class EventRecorder {
   private readonly recent = new Map<string, { name: string; namespace: string; count: number }>();
+  private readonly instance: string;
 
   constructor(
     private readonly api: ApiClient,
     private readonly component: string,
     private readonly log: Logger,
-  ) {}
+    instance?: string,
+  ) {
+    this.instance = instance || process.env.POD_NAME || process.env.HOSTNAME || component;
+  }
 
   async record(regarding: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const meta = regarding.metadata ?? {};
@@ -67,7 +76,7 @@ export class EventRecorder {
           message: message.slice(0, 1024),
           source: { component: this.component },
           reportingComponent: this.component,
-          reportingInstance: this.component,
+          reportingInstance: this.instance,
           firstTimestamp: now,
           lastTimestamp: now,
           count: 1,

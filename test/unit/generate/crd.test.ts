@@ -46,12 +46,50 @@ describe('generateCrds', () => {
     assert.deepEqual(v?.subresources, { status: {} });
   });
 
-  it('adds the printer columns, and an Age column since declaring any hides the default one', () => {
+  const synced = {
+    name: 'Synced',
+    type: 'string',
+    jsonPath: '.status.conditions[?(@.type=="Synced")].status',
+    description: 'Whether the last pass brought every child to the desired state (True) or failed (False).',
+  };
+  const reason = {
+    name: 'Reason',
+    type: 'string',
+    jsonPath: '.status.conditions[?(@.type=="Synced")].reason',
+    description: 'Why the Synced condition is as it is (e.g. Synced, InvalidSpec, SyncFailed).',
+    priority: 1,
+  };
+  const age = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
+  it("adds the printer columns, then Operon's Synced and Reason (-o wide), and Age since declaring any hides the default one", () => {
     assert.deepEqual(echo?.spec.versions[0]?.additionalPrinterColumns, [
       { name: 'Message', type: 'string', jsonPath: '.spec.message', priority: 1 },
-      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+      synced,
+      reason,
+      age,
     ]);
-    assert.equal(tenant?.spec.versions[0]?.additionalPrinterColumns, undefined);
+  });
+
+  it('gives every CRD the Synced, Reason and Age columns, even without declared columns', () => {
+    assert.deepEqual(tenant?.spec.versions[0]?.additionalPrinterColumns, [synced, reason, age]);
+  });
+
+  it('keeps a declared column of the same name or path instead of adding its own', () => {
+    const type = customResource({
+      group: 'example.com',
+      version: 'v1',
+      kind: 'Own',
+      printerColumns: [
+        { name: 'Synced', type: 'string', jsonPath: '.status.phase' },
+        { name: 'Why', type: 'string', jsonPath: '.status.conditions[?(@.type=="Synced")].reason' },
+        { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+      ],
+    });
+    const [crd] = generateCrds([{ name: 'own', parent: { type }, children: [] }]);
+    assert.deepEqual(
+      crd?.spec.versions[0]?.additionalPrinterColumns?.map((c) => c.name),
+      ['Synced', 'Why', 'Age'],
+    );
   });
 
   it('requires spec when the spec class has required fields; keeps any spec without a class', () => {
