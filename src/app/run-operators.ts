@@ -1,3 +1,4 @@
+import { refuseStartWhileLoadingEntry } from '../runtime/host/start-guard.js';
 import type { AppOptions } from './app-options.js';
 import { type OperatorSource, OperonApp } from './operon-app.js';
 
@@ -26,6 +27,8 @@ import { type OperatorSource, OperonApp } from './operon-app.js';
  * @throws ConfigError (as a rejection) when an operator or option is invalid, before anything starts.
  */
 export async function runOperators(source: OperatorSource, options: AppOptions = {}): Promise<OperonApp> {
+  // Before the app binds its ports: a module loaded by the CLI must not start anything.
+  refuseStartWhileLoadingEntry('runOperators');
   const app = new OperonApp(source, options);
   await app.start();
   return app;

@@ -8,7 +8,8 @@ import { listOperatorClasses } from '../decorators/operator-registry.js';
 import { type OperatorClass, readOperatorMetadata } from '../decorators/read-metadata.js';
 import { ConfigError, OperonError } from '../errors/operon-error.js';
 import { declarationsFromClasses } from '../generate/from-classes.js';
-import { UsageError } from './cli-errors.js';
+import { whileLoadingEntry } from '../runtime/host/start-guard.js';
+import { EXIT, UsageError } from './cli-errors.js';
 
 /**
  * What an entry module provides: operators as classes, as hand-written configs, or in a container.
@@ -47,8 +48,14 @@ export const ENTRY_EXPORTS = ['operators', 'configs', 'container', 'createContai
  * If it exports none of these, every `@Operator` class evaluated while importing it (its own and
  * those of the modules it imports) is an operator.
  *
- * @throws UsageError when the file does not exist or is TypeScript; Error when importing it fails or
- * it defines no operator; ConfigError for invalid decorator use.
+ * The module must only define operators, not run them: while it is imported (and its
+ * `createContainer` called), `Operon.run`, `runOperators` and `OperonHost.start` are refused, and so
+ * is any start the module defers (see {@link whileLoadingEntry}). Such a module would hang
+ * `operon crd` and make `operon run` run every operator twice.
+ *
+ * @throws UsageError when the file does not exist or is TypeScript, or when importing it starts
+ * operators; Error when importing it fails or it defines no operator; ConfigError for invalid
+ * decorator use.
  */
 export async function loadEntry(entry: string): Promise<LoadedEntry> {
   const path = resolve(entry);
@@ -62,15 +69,7 @@ export async function loadEntry(entry: string): Promise<LoadedEntry> {
       `${entry} is TypeScript; Node cannot import it as it is. Compile it (tsc) and pass the .js file it becomes.`,
     );
   }
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-  } catch (e) {
-    if (OperonError.is(e)) throw e;
-    const why = e instanceof Error ? e.message : String(e);
-    throw new Error(`Loading ${entry} failed: ${why}`, { cause: e });
-  }
-  const found = await collect(mod);
+  const { mod, found } = await importGuarded(entry, path);
   const explicit = ENTRY_EXPORTS.some((k) => mod[k] !== undefined);
   const classes = explicit ? found.classes : [...listOperatorClasses()];
   const fromContainers = found.containers.flatMap((c) =>
@@ -88,6 +87,58 @@ export async function loadEntry(entry: string): Promise<LoadedEntry> {
     );
   }
   return { path, declarations, classes, containers: found.containers, configs: found.configs };
+}
+
+/**
+ * Imports the entry and reads its exports with operator starts refused, failing at the first start
+ * even when the module swallows the refusal or keeps awaiting something else.
+ */
+async function importGuarded(
+  entry: string,
+  path: string,
+): Promise<{ mod: Record<string, unknown>; found: Found }> {
+  let refused: Error | undefined;
+  let loading = true;
+  let refuse!: (e: Error) => void;
+  const refusal = new Promise<never>((_, reject) => {
+    refuse = reject;
+  });
+  const onStart = (_what: string, error: Error): void => {
+    if (loading) {
+      refused ??= error;
+      refuse(error);
+      return;
+    }
+    // A start the module deferred past its import (`main()` after an await): refused where it was
+    // called, and the command ends now, before the module's error handling or `operon run`'s own
+    // host can keep the process up.
+    process.stderr.write(`operon: ${error.message}\n`);
+    process.exit(EXIT.usage);
+  };
+  const load = whileLoadingEntry(entry, onStart, async () => {
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    } catch (e) {
+      if (refused) throw refused;
+      if (OperonError.is(e)) throw e;
+      const why = e instanceof Error ? e.message : String(e);
+      throw new Error(`Loading ${entry} failed: ${why}`, { cause: e });
+    }
+    return { mod, found: await collect(mod) };
+  });
+  load.catch(() => undefined); // when the refusal wins the race, the import may still fail later
+  try {
+    return await Promise.race([load, refusal]);
+  } catch (e) {
+    if (!refused) throw e;
+    // The module may still hold the process up (a timer, a server it started): once the command has
+    // reported the refusal, end the process with the exit code it set.
+    setTimeout(() => process.exit(), 1_000).unref();
+    throw new UsageError(refused.message);
+  } finally {
+    loading = false;
+  }
 }
 
 interface Found {

@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'SPEC_INVALID'
   | 'NAME_CONFLICT'
   | 'CONTROL_PLANE'
+  /** No kubeconfig was given and none was found (in-cluster, `KUBECONFIG`, `~/.kube/config`), or it names no cluster. */
+  | 'NO_CLUSTER'
   | 'NOT_STARTED'
   | 'STALE_CACHE';
 

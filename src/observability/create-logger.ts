@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { type DestinationStream, type LevelWithSilent, type LoggerOptions, pino } from 'pino';
 import PinoPretty from 'pino-pretty';
-import type { Logger } from './logger.js';
+import { type Logger, silentLogger } from './logger.js';
 import { redactSecrets } from './redact-secrets.js';
 
 /** How {@link createLogger} writes. */
@@ -95,6 +95,24 @@ export function createLogger(options: LoggingOptions = {}): Logger {
 }
 
 /**
+ * The logger `Operon.run` uses when given none: {@link createLogger} at `info` (JSON lines, readable
+ * lines in a terminal; `LOG_LEVEL`, `LOG_FORMAT`), the same as `runOperators`. `LOG_LEVEL=silent`
+ * silences it.
+ *
+ * @remarks
+ * Under a test runner it is silent unless `LOG_LEVEL` is set, so that tests calling `Operon.run`
+ * do not flood the runner's output: when `NODE_ENV` is `test`, or `NODE_TEST_CONTEXT` is set (node's
+ * test runner sets it in every test file's process).
+ *
+ * @throws Error when `LOG_LEVEL` or `LOG_FORMAT` is invalid (see {@link createLogger}).
+ */
+export function defaultLogger(env: NodeJS.ProcessEnv = process.env): Logger {
+  const underTest = env.NODE_ENV === 'test' || !!env.NODE_TEST_CONTEXT;
+  if (underTest && !env.LOG_LEVEL?.trim()) return silentLogger();
+  return createLogger({ level: levelFromEnv(env), format: formatFromEnv(env) });
+}
+
+/**
  * pino applies `formatters.bindings` to the root logger only, not to `child()` bindings. Children
  * are created with `Object.create(parent)`, so replacing `child` on the root covers every
  * descendant: their bindings are censored like log objects.
@@ -107,18 +125,16 @@ function redactChildBindings(root: Logger): Logger {
   return root;
 }
 
-function levelFromEnv(): LevelWithSilent {
-  const raw = process.env.LOG_LEVEL?.trim().toLowerCase();
+function levelFromEnv(env: NodeJS.ProcessEnv = process.env): LevelWithSilent {
+  const raw = env.LOG_LEVEL?.trim().toLowerCase();
   if (!raw) return 'info';
   if ((LEVELS as readonly string[]).includes(raw)) return raw as LevelWithSilent;
-  throw new Error(
-    `LOG_LEVEL="${process.env.LOG_LEVEL}" is not a log level; use one of ${LEVELS.join(', ')}.`,
-  );
+  throw new Error(`LOG_LEVEL="${env.LOG_LEVEL}" is not a log level; use one of ${LEVELS.join(', ')}.`);
 }
 
-function formatFromEnv(): LogFormat {
-  const raw = process.env.LOG_FORMAT?.trim().toLowerCase();
+function formatFromEnv(env: NodeJS.ProcessEnv = process.env): LogFormat {
+  const raw = env.LOG_FORMAT?.trim().toLowerCase();
   if (!raw) return 'auto';
   if (raw === 'json' || raw === 'pretty' || raw === 'auto') return raw;
-  throw new Error(`LOG_FORMAT="${process.env.LOG_FORMAT}" is not a log format; use json, pretty or auto.`);
+  throw new Error(`LOG_FORMAT="${env.LOG_FORMAT}" is not a log format; use json, pretty or auto.`);
 }

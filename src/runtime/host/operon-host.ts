@@ -20,6 +20,7 @@ import { EventRecorder } from '../reconcile/event-recorder.js';
 import { DEFAULT_RECONCILE_TIMEOUT_MS } from '../reconcile/pass-deadline.js';
 import { defaultKubeConfig } from './load-kubeconfig.js';
 import { OperatorController } from './operator-controller.js';
+import { refuseStartWhileLoadingEntry } from './start-guard.js';
 import { workerLiveness } from './worker-liveness.js';
 
 /** Options of an {@link OperonHost}. */
@@ -253,6 +254,7 @@ export class OperonHost {
    * election, starts competing for the Lease and reconciles once it holds it.
    */
   async start(): Promise<void> {
+    refuseStartWhileLoadingEntry('OperonHost.start');
     if (this.state !== 'created')
       throw new OperonError('NOT_STARTED', 'This host was already started; create a new one.');
     this.state = 'starting';
