@@ -61,8 +61,9 @@ export interface CrdOptions {
  * CRD). Each CRD has a structural schema (see {@link classSchema}; without a spec class the spec
  * keeps any field), the status subresource, the scope, names (plural, singular, kind, listKind,
  * short names, categories) and the printer columns: the declared ones, then Operon's `Synced`
- * (the status of the `Synced` condition) and `Reason` (its reason; priority 1, so shown by
- * `kubectl get -o wide`) unless a declared column has that name or JSON path, then `Age`, since
+ * (the status of the `Synced` condition), `Reason` (its reason) and `Ready` (the author's own
+ * `Ready` condition, if reported; these two have priority 1, so `kubectl get -o wide` shows them)
+ * unless a declared column has that name or JSON path, then `Age`, since
  * declaring any column hides the default one. Operators whose parents are versions of one
  * kind share one CRD; the first version listed is the storage version.
  *
@@ -166,6 +167,18 @@ export const SYNCED_REASON_COLUMN = {
   priority: 1,
 } as const;
 
+/**
+ * The author's own `Ready` condition (see `setCondition`), shown by `kubectl get -o wide`: empty for
+ * parents whose operator does not report readiness, so it costs nothing where unused.
+ */
+export const READY_COLUMN = {
+  name: 'Ready',
+  type: 'string',
+  jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+  description: 'The Ready condition the operator reports, if it reports one.',
+  priority: 1,
+} as const;
+
 function printerColumns(
   columns: readonly PrinterColumn[],
 ): NonNullable<CrdVersion['additionalPrinterColumns']> {
@@ -177,7 +190,7 @@ function printerColumns(
     ...(c.priority !== undefined ? { priority: c.priority } : {}),
   }));
   // Operon's own columns, unless the author declared a column of that name or path.
-  for (const own of [SYNCED_COLUMN, SYNCED_REASON_COLUMN]) {
+  for (const own of [SYNCED_COLUMN, SYNCED_REASON_COLUMN, READY_COLUMN]) {
     if (!out.some((c) => c.name === own.name || c.jsonPath === own.jsonPath)) out.push({ ...own });
   }
   const hasAge = columns.some((c) => c.jsonPath === '.metadata.creationTimestamp' || c.name === 'Age');

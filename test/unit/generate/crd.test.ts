@@ -59,19 +59,27 @@ describe('generateCrds', () => {
     description: 'Why the Synced condition is as it is (e.g. Synced, InvalidSpec, SyncFailed).',
     priority: 1,
   };
+  const ready = {
+    name: 'Ready',
+    type: 'string',
+    jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+    description: 'The Ready condition the operator reports, if it reports one.',
+    priority: 1,
+  };
   const age = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
-  it("adds the printer columns, then Operon's Synced and Reason (-o wide), and Age since declaring any hides the default one", () => {
+  it("adds the printer columns, then Operon's Synced, Reason and Ready (-o wide), and Age since declaring any hides the default one", () => {
     assert.deepEqual(echo?.spec.versions[0]?.additionalPrinterColumns, [
       { name: 'Message', type: 'string', jsonPath: '.spec.message', priority: 1 },
       synced,
       reason,
+      ready,
       age,
     ]);
   });
 
-  it('gives every CRD the Synced, Reason and Age columns, even without declared columns', () => {
-    assert.deepEqual(tenant?.spec.versions[0]?.additionalPrinterColumns, [synced, reason, age]);
+  it('gives every CRD the Synced, Reason, Ready and Age columns, even without declared columns', () => {
+    assert.deepEqual(tenant?.spec.versions[0]?.additionalPrinterColumns, [synced, reason, ready, age]);
   });
 
   it('keeps a declared column of the same name or path instead of adding its own', () => {
