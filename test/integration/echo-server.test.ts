@@ -124,31 +124,34 @@ describe('the EchoServer example', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
-    await c.api.request({
-      method: 'PATCH',
-      path: `${base()}/web`,
-      contentType: 'application/merge-patch+json',
-      body: { spec: { message: 'two', replicas: 3, port: 8080 } },
-    });
-    await eventually(
-      async () => {
-        const now = await pods();
-        const s = await status();
-        return (
-          now.length === 3 &&
-          now.every((p) => p.spec?.containers[0]?.args?.[0] === '-text=two') &&
-          s.status?.readyPods === 3 &&
-          s.status.observedGeneration === s.metadata.generation &&
-          s.status.conditions?.some(
-            (x) => x.type === 'Synced' && x.status === 'True' && x.reason === 'Synced',
-          )
-        );
-      },
-      { what: 'three ready Pods with the new message, Synced=True', timeoutMs: 60_000 },
-    );
-    await new Promise((r) => setTimeout(r, 1500));
-    watching = false;
-    await watcher;
+    try {
+      await c.api.request({
+        method: 'PATCH',
+        path: `${base()}/web`,
+        contentType: 'application/merge-patch+json',
+        body: { spec: { message: 'two', replicas: 3, port: 8080 } },
+      });
+      await eventually(
+        async () => {
+          const now = await pods();
+          const s = await status();
+          return (
+            now.length === 3 &&
+            now.every((p) => p.spec?.containers[0]?.args?.[0] === '-text=two') &&
+            s.status?.readyPods === 3 &&
+            s.status.observedGeneration === s.metadata.generation &&
+            s.status.conditions?.some(
+              (x) => x.type === 'Synced' && x.status === 'True' && x.reason === 'Synced',
+            )
+          );
+        },
+        { what: 'three ready Pods with the new message, Synced=True', timeoutMs: 60_000 },
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      watching = false; // also on failure: a loop left running would keep the test process alive
+      await watcher;
+    }
     assert.deepEqual(
       [...seen].map(([name, uids]) => [name, uids.size]),
       [

@@ -52,27 +52,5 @@ export async function useTestCluster(prefix = 't'): Promise<TestCluster> {
   };
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails with the last error. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
-): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-      last = undefined;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      const why = last instanceof Error ? `: ${last.message}` : '';
-      throw new Error(
-        `timed out after ${opts.timeoutMs ?? 30_000} ms waiting for ${opts.what ?? 'condition'}${why}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
-  }
-}
+// The test kit's own helper, which authors use too: one implementation for both.
+export { eventually } from '../../src/testkit/eventually.js';

@@ -284,6 +284,13 @@ export class OperatorController {
         }
         return undefined;
       },
+      deletedChild: (type, namespace, name) => {
+        for (const i of find(type)) {
+          const uid = i.store.deletedUid(namespace ? `${namespace}/${name}` : name);
+          if (uid) return uid;
+        }
+        return undefined;
+      },
     };
   }
 }

@@ -51,7 +51,18 @@ export interface ReadonlyStore<T extends KubeObject> {
    * Adding the same name twice with the same function is a no-op; with another function it throws.
    */
   addIndex(name: string, fn: IndexFunction<T>): void;
+  /**
+   * The UID of the object last removed under this key, if that happened within the last
+   * {@link TOMBSTONE_MS} and nothing has been stored under the key since. Lets a reader that wrote
+   * an object tell "the cache has not seen my create yet" from "the cache saw it come and go".
+   */
+  deletedUid(key: ObjectKey): string | undefined;
 }
+
+/** How long a removed object's UID is remembered (see {@link ReadonlyStore.deletedUid}). */
+export const TOMBSTONE_MS = 60_000;
+/** The most tombstones kept at once; the oldest go first. */
+const MAX_TOMBSTONES = 10_000;
 
 /** What a relist changed, as {@link StoreWriter.replace} reports it. */
 export interface ReplaceResult<T extends KubeObject> {
@@ -95,6 +106,8 @@ interface Index<T extends KubeObject> {
 export class Store<T extends KubeObject> implements ReadonlyStore<T>, StoreWriter<T> {
   private readonly objects = new Map<ObjectKey, T>();
   private readonly indexes = new Map<string, Index<T>>();
+  /** Removed objects' UIDs by key, oldest first (a Map keeps insertion order). */
+  private readonly tombstones = new Map<ObjectKey, { uid: string; at: number }>();
 
   /** @param log receives a warning when an index function throws (the object is then left unindexed). */
   constructor(private readonly log?: Logger) {}
@@ -144,9 +157,15 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T>, StoreWrite
     for (const [key, obj] of this.objects) this.file(index, name, key, obj);
   }
 
+  deletedUid(key: ObjectKey): string | undefined {
+    const t = this.tombstones.get(key);
+    return t && Date.now() - t.at <= TOMBSTONE_MS ? t.uid : undefined;
+  }
+
   upsert(obj: T): { stored: T; previous: T | undefined } {
     const stored = cachedForm(obj);
     const key = objectKey(stored);
+    this.tombstones.delete(key);
     const previous = this.objects.get(key);
     if (previous) this.unindex(key, previous);
     this.objects.set(key, stored);
@@ -159,7 +178,20 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T>, StoreWrite
     if (!previous) return undefined;
     this.unindex(key, previous);
     this.objects.delete(key);
+    this.bury(key, previous);
     return previous;
+  }
+
+  private bury(key: ObjectKey, obj: T): void {
+    const uid = obj.metadata?.uid;
+    if (!uid) return;
+    this.tombstones.delete(key); // re-inserted last: the Map stays ordered by time
+    this.tombstones.set(key, { uid, at: Date.now() });
+    const expired = Date.now() - TOMBSTONE_MS;
+    for (const [k, t] of this.tombstones) {
+      if (t.at >= expired && this.tombstones.size <= MAX_TOMBSTONES) break;
+      this.tombstones.delete(k);
+    }
   }
 
   replace(objs: readonly T[]): ReplaceResult<T> {

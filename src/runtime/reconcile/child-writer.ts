@@ -33,7 +33,9 @@ export interface WriteResult {
  * - `recreate` and `delete` send a UID precondition, so they can never remove a newer object of
  *   the same name.
  * - `recreate` is two-phase: this pass only deletes, with foreground propagation, so the object and
- *   its dependents are gone before the name is reused. On real clusters deletion is graceful (a
+ *   its dependents are gone before the name is reused (a StatefulSet's Pods keep their names).
+ *   Pods are the exception: they own nothing, and foreground deletion would only add a
+ *   garbage-collector round trip (an extra update of the Pod) to every recreate. On real clusters deletion is graceful (a
  *   Pod runs out its grace period, finalizers run), and a create sent now would fail with
  *   `AlreadyExists`. The child's DELETED event brings the parent back, and that pass creates it.
  *
@@ -83,7 +85,7 @@ export class ChildWriter {
           action.action,
           action.type,
           action.live,
-          await this.remove(action.type, action.live, 'Foreground', signal),
+          await this.remove(action.type, action.live, recreatePropagation(action.type), signal),
         );
       case 'delete':
         return result(
@@ -217,6 +219,11 @@ export class ChildWriter {
       throw e;
     }
   }
+}
+
+/** How a `recreate` deletes: see {@link ChildWriter}. */
+export function recreatePropagation(type: ResourceType): 'Foreground' | 'Background' {
+  return type.group === '' && type.kind === 'Pod' ? 'Background' : 'Foreground';
 }
 
 function target(obj: NamedObject): { namespace?: string; name: string } {

@@ -11,4 +11,6 @@ export interface OperatorCache {
   childrenOf(type: ResourceType, parentUid: string): KubeObject[];
   /** The cached object of `type` with that namespace and name (Operon-labelled objects only). */
   child(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined;
+  /** The UID of the object of that name the cache saw deleted within the last minute, if any. */
+  deletedChild?(type: ResourceType, namespace: string | undefined, name: string): string | undefined;
 }

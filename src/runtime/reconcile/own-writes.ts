@@ -112,13 +112,18 @@ export class ParentWrites {
       for (const [key, w] of this.children) {
         if (w.type !== type) continue;
         const cached = cache.child(type, w.namespace, w.name);
-        if (cached?.metadata?.resourceVersion === w.cachedVersion) out.push(w);
+        // A create that the cache saw come and go looks, by version, like one it has not seen yet.
+        const cameAndWent =
+          !cached && w.written?.metadata?.uid !== undefined &&
+          cache.deletedChild?.(type, w.namespace, w.name) === w.written.metadata.uid;
+        if (!cameAndWent && cached?.metadata?.resourceVersion === w.cachedVersion) out.push(w);
         else this.children.delete(key); // the cache has moved on: trust it again
       }
       return out;
     };
     return {
       parent: (key) => cache.parent(key),
+      deletedChild: (type, namespace, name) => cache.deletedChild?.(type, namespace, name),
       childrenOf: (type, parentUid) => {
         const writes = pending(type);
         if (writes.length === 0) return cache.childrenOf(type, parentUid);

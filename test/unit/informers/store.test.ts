@@ -160,3 +160,15 @@ describe('Store', () => {
     assert.equal(s.size, 0);
   });
 });
+
+describe('Store tombstones', () => {
+  it('remembers the UID of a removed object until something is stored under its key again', () => {
+    const store = new Store<KubeObject>();
+    store.upsert({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'n', name: 'a', uid: 'u1' } });
+    assert.equal(store.deletedUid('n/a'), undefined);
+    store.remove('n/a');
+    assert.equal(store.deletedUid('n/a'), 'u1');
+    store.upsert({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'n', name: 'a', uid: 'u2' } });
+    assert.equal(store.deletedUid('n/a'), undefined);
+  });
+});

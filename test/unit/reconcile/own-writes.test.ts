@@ -57,6 +57,17 @@ describe('OwnWrites (read your own writes)', () => {
     assert.equal(seen?.metadata?.resourceVersion, '6', 'the cache moved: it wins from now on');
   });
 
+  it('trusts the cache again once it saw a created child come and go (deleted by someone else)', () => {
+    const cache = cacheOf([]);
+    const writes = new OwnWrites().of('ns/p', PARENT_UID);
+    const created = cm('a', '5');
+    writes.rememberChild(ConfigMap, { namespace: 'ns', name: 'a' }, created, undefined);
+    // The cache got ADDED, then DELETED: absent again, as before the create, but with a tombstone.
+    const withTombstone = { ...cache, deletedChild: () => created.metadata?.uid };
+    assert.equal(writes.view(withTombstone).child(ConfigMap, 'ns', 'a'), undefined);
+    assert.deepEqual(writes.view(withTombstone).childrenOf(ConfigMap, PARENT_UID), []);
+  });
+
   it('hides a deleted child while the cache still holds the version it deleted', () => {
     const cache = cacheOf([cm('a', '3'), cm('b', '3')]);
     const writes = new OwnWrites().of('ns/p', PARENT_UID);
