@@ -114,7 +114,8 @@ export class ParentWrites {
         const cached = cache.child(type, w.namespace, w.name);
         // A create that the cache saw come and go looks, by version, like one it has not seen yet.
         const cameAndWent =
-          !cached && w.written?.metadata?.uid !== undefined &&
+          !cached &&
+          w.written?.metadata?.uid !== undefined &&
           cache.deletedChild?.(type, w.namespace, w.name) === w.written.metadata.uid;
         if (!cameAndWent && cached?.metadata?.resourceVersion === w.cachedVersion) out.push(w);
         else this.children.delete(key); // the cache has moved on: trust it again
