@@ -96,7 +96,8 @@ describe('generateCrds', () => {
     const [crd] = generateCrds([{ name: 'own', parent: { type }, children: [] }]);
     assert.deepEqual(
       crd?.spec.versions[0]?.additionalPrinterColumns?.map((c) => c.name),
-      ['Synced', 'Why', 'Age'],
+      // Ready has no declared counterpart, so it is added (after the declared ones).
+      ['Synced', 'Why', 'Age', 'Ready'],
     );
   });
 
