@@ -22,7 +22,7 @@ const store: AsyncLocalStorage<EntryLoad> = shared[KEY];
  * @param what - what the entry called, e.g. `Operon.run`.
  */
 export function entryStartsOperatorsMessage(entry: string, what: string): string {
-  return `${entry} starts operators when it is imported (${what} at top level). Move that call into a separate main module (see README 'Project layout') and point operon at the module that only defines the operators.`;
+  return `${entry} starts operators when it is imported (${what} at top level). Move that call into a separate main module (see the README, "An operator": one module declares the operators, another runs them) and point operon at the module that only defines the operators.`;
 }
 
 /**

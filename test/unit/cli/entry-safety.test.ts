@@ -35,7 +35,7 @@ function operon(...args: string[]): { code: number | null; stdout: string; stder
 
 const refusal = (name: string, what = 'Operon.run') =>
   new RegExp(
-    `^operon: ${entry(name).replaceAll('.', '\\.')} starts operators when it is imported \\(${what.replace('.', '\\.')} at top level\\)\\. Move that call into a separate main module \\(see README 'Project layout'\\) and point operon at the module that only defines the operators\\.$`,
+    `^operon: ${entry(name).replaceAll('.', '\\.')} starts operators when it is imported \\(${what.replace('.', '\\.')} at top level\\)\\. Move that call into a separate main module \\(see the README, "An operator": one module declares the operators, another runs them\\) and point operon at the module that only defines the operators\\.$`,
     'm',
   );
 
