@@ -11,7 +11,7 @@ const args = process.argv.slice(2);
 const outIndex = args.indexOf('--out');
 const outDir = outIndex >= 0 ? args[outIndex + 1] : undefined;
 if (outIndex >= 0 && !outDir) throw new Error('--out needs a folder');
-const names = args.filter((a, i) => !a.startsWith('--') && i !== outIndex + 1);
+const names = args.filter((a, i) => !a.startsWith('--') && (outIndex < 0 || i !== outIndex + 1));
 
 function isBenchmark(mod: unknown): mod is { run: () => Promise<BenchResult> } {
   return typeof mod === 'object' && mod !== null && 'run' in mod && typeof mod.run === 'function';
