@@ -10,6 +10,7 @@ import {
   Child,
   type ChildRef,
   customResource,
+  type HostOptions,
   type KubeObject,
   Operator,
   Operon,
@@ -79,17 +80,21 @@ describe('bounded passes and blocked caches', () => {
       { what: `${name} Synced=${status} ${reason}`, timeoutMs: 30_000 },
     );
 
-  it('fails a sync that never returns with SyncTimeout, fires its signal, and keeps reconciling others', async () => {
+  /** Runs the StallOperator on this test's namespace with these host options. */
+  async function run(options: Omit<HostOptions, 'kubeConfig' | 'namespaces'>) {
     const container = new Container({ defaultScope: 'Singleton' });
     container.bind(StallOperator).toSelf();
     const host = await Operon.run(container, {
       kubeConfig: c.kubeConfig,
       namespaces: [c.namespace],
       resyncIntervalMs: 0,
-      concurrency: 2,
-      reconcileTimeoutMs: 1_500,
+      ...options,
     });
-    const op = container.get(StallOperator);
+    return { host, op: container.get(StallOperator) };
+  }
+
+  it('fails a sync that never returns with SyncTimeout, fires its signal, and keeps reconciling others', async () => {
+    const { host, op } = await run({ concurrency: 2, reconcileTimeoutMs: 1_500 });
     try {
       // As many hung parents as workers: without deadlines nothing else would ever run.
       await create('hung-1', { hang: true });
@@ -108,16 +113,7 @@ describe('bounded passes and blocked caches', () => {
   });
 
   it('on stop, cancels a pass still running when the shutdown timeout ends', async () => {
-    const container = new Container({ defaultScope: 'Singleton' });
-    container.bind(StallOperator).toSelf();
-    const host = await Operon.run(container, {
-      kubeConfig: c.kubeConfig,
-      namespaces: [c.namespace],
-      resyncIntervalMs: 0,
-      reconcileTimeoutMs: 600_000,
-      shutdownTimeoutMs: 500,
-    });
-    const op = container.get(StallOperator);
+    const { host, op } = await run({ reconcileTimeoutMs: 600_000, shutdownTimeoutMs: 500 });
     await create('hung-at-stop', { hang: true });
     await eventually(() => op.entered.has('hung-at-stop'), { what: 'the hung sync to start' });
     const started = Date.now();
