@@ -88,6 +88,21 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds the whole machine has been busy (all cores: user, nice, system, irq, softirq, steal from
+ * /proc/stat); NaN when unreadable. Minus the measured processes over a phase, it is the work of
+ * everything else on a shared machine that competed with the phase for its cores.
+ */
+export function machineBusySeconds(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]; // "cpu  user nice system idle iowait irq softirq steal ..."
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** VmRSS of a process in MiB; NaN when it is gone. */
 export function rssMiB(pid: number): number {
   try {
@@ -162,4 +177,24 @@ export function barChart(
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
+}
+
+/** SVG documents (such as {@link barChart}'s) stacked top to bottom into one. */
+export function stackSvg(parts: readonly string[]): string {
+  const size = (svg: string, attr: string): number =>
+    Number(new RegExp(`<svg[^>]* ${attr}="([\\d.]+)"`).exec(svg)?.[1] ?? 0);
+  const width = Math.max(...parts.map((p) => size(p, 'width')));
+  let y = 0;
+  const nested = parts.map((p) => {
+    const out = p.trim().replace('<svg ', `<svg x="0" y="${y}" `);
+    y += size(p, 'height');
+    return out;
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}">`,
+    '<rect width="100%" height="100%" fill="white"/>',
+    ...nested,
+    '</svg>',
+    '',
+  ].join('\n');
 }

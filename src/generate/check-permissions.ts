@@ -1,5 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
-import { ApiClient } from '../runtime/api/api-client.js';
+import { ApiClient, type KubeConfigLike } from '../runtime/api/api-client.js';
 import type { OperatorDeclaration } from './operator-declaration.js';
 import { type PermissionOptions, requiredPermissions, type Verb } from './permissions.js';
 
@@ -42,7 +41,7 @@ export interface PermissionCheckOptions extends PermissionOptions {
  * ```
  */
 export async function missingPermissions(
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeConfigLike,
   operators: readonly OperatorDeclaration[],
   options: PermissionCheckOptions = {},
 ): Promise<MissingPermission[]> {

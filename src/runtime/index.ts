@@ -11,7 +11,13 @@ export * from './informers/index.js';
 export * from './leader/index.js';
 export * from './planner/index.js';
 export * from './queue/index.js';
-export { EventRecorder, type EventType } from './reconcile/event-recorder.js';
+export {
+  EVENT_RECORDER_DEFAULTS,
+  type EventDrops,
+  EventRecorder,
+  type EventRecorderOptions,
+  type EventType,
+} from './reconcile/event-recorder.js';
 export type { OperatorCache } from './reconcile/operator-cache.js';
 export { ReconcileError, Reconciler, type ReconcilerDeps } from './reconcile/reconciler.js';
 export { buildStatus, type SyncOutcome, statusUnchanged } from './reconcile/status.js';

@@ -152,12 +152,20 @@ describe('bounded passes and blocked caches', () => {
       assert.match(cond.message, /list secrets in namespace/);
       const ready = host.readyz();
       assert.equal(ready.ok, false);
-      const events = await c.api.request<{ items: { reason: string; involvedObject: { name: string } }[] }>({
-        method: 'GET',
-        path: `/api/v1/namespaces/${c.namespace}/events`,
-      });
-      assert.ok(
-        events.items.some((e) => e.reason === 'MissingPermission' && e.involvedObject.name === 'blocked'),
+      // Events are written in the background, shortly after the condition.
+      await eventually(
+        async () => {
+          const events = await c.api.request<{
+            items: { reason: string; involvedObject: { name: string } }[];
+          }>({
+            method: 'GET',
+            path: `/api/v1/namespaces/${c.namespace}/events`,
+          });
+          return events.items.some(
+            (e) => e.reason === 'MissingPermission' && e.involvedObject.name === 'blocked',
+          );
+        },
+        { what: 'the MissingPermission Event' },
       );
     } finally {
       await host.stop();

@@ -239,10 +239,10 @@ describe('Operon on a realistic cluster', () => {
       assert.match(message, /metadata\.labels\.app/);
       fighting = false;
       await fighter;
-      assert.ok(
-        (await warnings()).some((w) => w.startsWith('NotConverging')),
-        'a Warning Event names the loop',
-      );
+      // Events are written in the background, shortly after the condition.
+      await eventually(async () => (await warnings()).some((w) => w.startsWith('NotConverging')), {
+        what: 'a Warning Event naming the loop',
+      });
     } finally {
       fighting = false;
       await host.stop();

@@ -1,7 +1,12 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent, type AgentOptions, request as httpsRequest, type RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { ApiError, type ApiStatus } from './api-error.js';
+import { AppliedOptionsSource } from './kubeconfig/applied-options.js';
+import { isConnectionSettingsSource, type KubeConfigLike } from './kubeconfig/kube-config-like.js';
+import { type Connection, Transport } from './kubeconfig/transport.js';
+
+export type { ClusterInfo, KubeConfigLike } from './kubeconfig/kube-config-like.js';
+export { OperonKubeConfig } from './kubeconfig/operon-kube-config.js';
 
 /** One request as the API client sees it; `query` values that are undefined are left out. */
 export interface ApiRequest {
@@ -51,24 +56,30 @@ export const PatchType = {
 } as const;
 
 /**
- * Operon's HTTP transport to the API server: raw JSON in and out, on client-node's kubeconfig
- * handling (auth providers, TLS, tokens).
+ * Operon's HTTP transport to the API server: raw JSON in and out, with the credentials of a
+ * kubeconfig (Operon's `OperonKubeConfig`, or client-node's `KubeConfig`).
  *
  * @remarks
  * Why not client-node's generated clients: they deserialize into model classes (dropping fields
  * the model does not know, which silently loses data on server-side apply), mutate their input,
  * and have no streaming watch that survives errors. Here objects stay the API server's JSON.
  * Connections are kept alive and shared by every request of the process.
+ *
+ * The TLS agent and auth headers are derived once and reused until the credentials can have
+ * changed (a token file looked at again after a minute, an exec credential's expiry; a client-node
+ * `KubeConfig`'s `applyToHTTPSOptions` is called at most once a minute), not per request. A 401
+ * drops the cached credentials and, when that yields different ones (a rotated token, a new exec
+ * credential), sends the request once more, as client-go refreshes exec plugins on a 401.
  */
 export class ApiClient {
   private readonly server: URL;
-  private agent: Agent | HttpAgent | undefined;
+  private readonly transport: Transport;
   private readonly listeners = new Set<(r: RequestRecord) => void>();
   private readonly requestTimeoutMs: number;
   private readonly writes = new AbortController();
 
   constructor(
-    readonly kubeConfig: KubeConfig,
+    readonly kubeConfig: KubeConfigLike,
     private readonly userAgent = 'operon',
     options: ApiClientOptions = {},
   ) {
@@ -80,6 +91,8 @@ export class ApiClient {
       });
     }
     this.server = new URL(cluster.server);
+    const source = isConnectionSettingsSource(kubeConfig) ? kubeConfig : new AppliedOptionsSource(kubeConfig);
+    this.transport = new Transport(this.server, source);
   }
 
   /** The API server's base URL. */
@@ -119,17 +132,22 @@ export class ApiClient {
     }
     const signals = [timeout, ...(req.signal ? [req.signal] : []), ...(write ? [this.writes.signal] : [])];
     const signal = signals.length === 1 ? timeout : AbortSignal.any(signals);
-    let code = 0;
-    try {
-      const res = await this.send({ ...req, signal });
-      code = res.statusCode ?? 0;
-      const text = await readBody(res);
-      if (code < 200 || code > 299) throw new ApiError(code, verbOf(req), req.path, parseStatus(text));
-      return (text ? JSON.parse(text) : undefined) as T;
-    } catch (e) {
-      throw abortedError(e, req, timeout, timeoutMs);
-    } finally {
-      this.record(req, code, started);
+    // A second attempt only after a 401 that renewed the credentials; each attempt is recorded.
+    for (let attempt = 1, began = started; ; attempt++, began = performance.now()) {
+      let code = 0;
+      try {
+        const conn = await this.connection(req, signal);
+        const res = await this.send({ ...req, signal }, conn);
+        code = res.statusCode ?? 0;
+        const text = await readBody(res);
+        if (code === 401 && attempt === 1 && (await this.renewed(req, conn, signal))) continue;
+        if (code < 200 || code > 299) throw new ApiError(code, verbOf(req), req.path, parseStatus(text));
+        return (text ? JSON.parse(text) : undefined) as T;
+      } catch (e) {
+        throw abortedError(e, req, timeout, timeoutMs);
+      } finally {
+        this.record(req, code, began);
+      }
     }
   }
 
@@ -146,27 +164,36 @@ export class ApiClient {
     const timer = setTimeout(() => connect.abort(new DOMException('timed out', 'TimeoutError')), timeoutMs);
     timer.unref();
     const signal = req.signal ? AbortSignal.any([req.signal, connect.signal]) : connect.signal;
-    let code = 0;
-    try {
-      const res = await this.send({ ...full, signal });
-      clearTimeout(timer);
-      code = res.statusCode ?? 0;
-      if (code < 200 || code > 299) {
-        throw new ApiError(code, verbOf(full), req.path, parseStatus(await readBody(res)));
+    for (let attempt = 1, began = started; ; attempt++, began = performance.now()) {
+      let code = 0;
+      let retry = false;
+      try {
+        const conn = await this.connection(full, signal);
+        const res = await this.send({ ...full, signal }, conn);
+        code = res.statusCode ?? 0;
+        if (code === 401 && attempt === 1) {
+          const text = await readBody(res);
+          retry = await this.renewed(full, conn, signal);
+          if (retry) continue;
+          throw new ApiError(code, verbOf(full), req.path, parseStatus(text));
+        }
+        clearTimeout(timer);
+        if (code < 200 || code > 299) {
+          throw new ApiError(code, verbOf(full), req.path, parseStatus(await readBody(res)));
+        }
+        return res;
+      } catch (e) {
+        throw abortedError(e, full, connect.signal, timeoutMs);
+      } finally {
+        if (!retry) clearTimeout(timer);
+        this.record(full, code, began);
       }
-      return res;
-    } catch (e) {
-      throw abortedError(e, full, connect.signal, timeoutMs);
-    } finally {
-      clearTimeout(timer);
-      this.record(full, code, started);
     }
   }
 
   /** Closes kept-alive connections. */
   close(): void {
-    this.agent?.destroy();
-    this.agent = undefined;
+    this.transport.close();
   }
 
   private record(req: ApiRequest, code: number, started: number): void {
@@ -181,20 +208,28 @@ export class ApiClient {
     for (const l of this.listeners) l(r);
   }
 
-  private async send(req: ApiRequest): Promise<IncomingMessage> {
-    const opts: RequestOptions = {};
-    // Per request, so rotating credentials (exec plugins, projected tokens) stay fresh.
-    await this.kubeConfig.applyToHTTPSOptions(opts);
-    const agent = this.agentFrom(opts);
+  // The agent and headers of the current credentials, waiting for them (an exec plugin may be
+  // running) no longer than the request may: an abort fails it as an aborted send would.
+  private connection(req: ApiRequest, signal: AbortSignal): Promise<Connection> {
+    return untilAborted(this.transport.connection(), signal, req);
+  }
+
+  // Whether a request that got a 401 on `failed` is worth sending again. When the credentials cannot
+  // be renewed (the exec plugin fails), the 401 stands; the next request reports why.
+  private renewed(req: ApiRequest, failed: Connection, signal: AbortSignal): Promise<boolean> {
+    return untilAborted(this.transport.renewAfterUnauthorized(failed), signal, req).catch(() => false);
+  }
+
+  private send(req: ApiRequest, conn: Connection): Promise<IncomingMessage> {
     const url = new URL(this.server.pathname.replace(/\/$/, '') + req.path, this.server);
     for (const [k, v] of Object.entries(req.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
-    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.userAgent };
-    for (const [k, v] of Object.entries(opts.headers ?? {})) {
-      if (typeof v === 'string' || typeof v === 'number') headers[k] = String(v);
-    }
-    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': this.userAgent,
+      ...conn.headers,
+    };
     let payload: Buffer | undefined;
     if (req.body !== undefined) {
       payload = Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
@@ -203,33 +238,10 @@ export class ApiClient {
     }
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const r = send(url, { method: req.method, headers, agent, signal: req.signal }, resolve);
+      const r = send(url, { method: req.method, headers, agent: conn.agent, signal: req.signal }, resolve);
       r.on('error', (err) => reject(new ApiError(0, verbOf(req), req.path, undefined, { cause: err })));
       r.end(payload);
     });
-  }
-
-  private agentFrom(opts: RequestOptions): Agent | HttpAgent {
-    if (this.agent) return this.agent;
-    if (this.server.protocol === 'http:') {
-      this.agent = new HttpAgent({ keepAlive: true });
-      return this.agent;
-    }
-    const tls: AgentOptions = {
-      keepAlive: true,
-      ca: opts.ca,
-      cert: opts.cert,
-      key: opts.key,
-      pfx: opts.pfx,
-      passphrase: opts.passphrase,
-      servername: opts.servername,
-    };
-    if (opts.rejectUnauthorized !== undefined) tls.rejectUnauthorized = opts.rejectUnauthorized;
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (cluster?.skipTLSVerify) tls.rejectUnauthorized = false;
-    if (cluster?.tlsServerName) tls.servername = cluster.tlsServerName;
-    this.agent = new Agent(tls);
-    return this.agent;
   }
 }
 
@@ -264,6 +276,20 @@ function abortedError(e: unknown, req: ApiRequest, timeout: AbortSignal, timeout
   if (!timeout.aborted || req.signal?.aborted) return e;
   return new ApiError(0, verbOf(req), req.path, undefined, {
     cause: new Error(`no answer within ${timeoutMs / 1000} s (the request timeout)`),
+  });
+}
+
+/** `promise`, or an `ApiError` with status 0 (as for an aborted request) if `signal` fires first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, req: ApiRequest): Promise<T> {
+  const aborted = () => new ApiError(0, verbOf(req), req.path, undefined, { cause: signal.reason });
+  if (signal.aborted) {
+    promise.catch(() => undefined); // its failure, if any, is no longer anyone's
+    return Promise.reject(aborted());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(aborted());
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
   });
 }
 

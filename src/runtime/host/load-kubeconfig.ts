@@ -1,11 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { OperonError } from '../../errors/operon-error.js';
+import { SERVICE_ACCOUNT_TOKEN } from '../api/kubeconfig/in-cluster.js';
+import { OperonKubeConfig } from '../api/kubeconfig/operon-kube-config.js';
 
-/** Where a Pod's ServiceAccount token is mounted. */
-export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+export { SERVICE_ACCOUNT_TOKEN };
 
 /** Where {@link defaultKubeConfig} looks; every field defaults to the process's own (for tests). */
 export interface KubeConfigSources {
@@ -13,7 +13,7 @@ export interface KubeConfigSources {
   env?: NodeJS.ProcessEnv;
   /** Default `os.homedir()` (which follows `HOME`). */
   home?: string;
-  /** Default {@link SERVICE_ACCOUNT_TOKEN}. */
+  /** Default {@link SERVICE_ACCOUNT_TOKEN}; the CA and namespace are read from its folder. */
   serviceAccountToken?: string;
 }
 
@@ -23,10 +23,13 @@ export const HOW_TO_GET_A_CLUSTER =
 
 /**
  * The kubeconfig an operator uses when none is given, as kubectl and client-go choose it: in a Pod,
- * its ServiceAccount; otherwise the files in `KUBECONFIG` (merged, missing ones skipped); when
- * `KUBECONFIG` is unset, `~/.kube/config`.
+ * its ServiceAccount; otherwise the files in `KUBECONFIG` (merged as kubectl merges them, missing
+ * ones skipped); when `KUBECONFIG` is unset, `~/.kube/config`.
  *
  * @remarks
+ * Read by Operon's own {@link OperonKubeConfig}, so that running an operator does not load
+ * `@kubernetes/client-node` (only a user with a legacy `auth-provider` does, when first used).
+ *
  * Unlike client-node's `loadFromDefault`, it never falls back to `http://localhost:8080`: with no
  * source, the operator would wait for ever for caches that never fill (or fail with a transport
  * error that does not say why). It fails at once instead, saying what it tried and how to get a
@@ -35,19 +38,25 @@ export const HOW_TO_GET_A_CLUSTER =
  * @throws OperonError (`NO_CLUSTER`) when no source holds a cluster, listing each source and why it
  * was not used; when a kubeconfig file cannot be read, or its current context names no cluster.
  */
-export function defaultKubeConfig(from: KubeConfigSources = {}): KubeConfig {
+export function defaultKubeConfig(from: KubeConfigSources = {}): OperonKubeConfig {
   const env = from.env ?? process.env;
   const token = from.serviceAccountToken ?? SERVICE_ACCOUNT_TOKEN;
   const tried: string[] = [];
   if (env.KUBERNETES_SERVICE_HOST) {
-    if (existsSync(token)) {
-      const kc = new KubeConfig();
-      kc.loadFromCluster();
+    if (!existsSync(token)) {
+      tried.push(
+        `in-cluster ServiceAccount: KUBERNETES_SERVICE_HOST is set, but there is no token at ${token} (is automountServiceAccountToken off?)`,
+      );
+    } else if (!env.KUBERNETES_SERVICE_PORT) {
+      // The kubelet sets both; without the port there is no URL to build (client-go fails too).
+      tried.push(
+        'in-cluster ServiceAccount: KUBERNETES_SERVICE_HOST is set, but KUBERNETES_SERVICE_PORT is not',
+      );
+    } else {
+      const kc = new OperonKubeConfig();
+      kc.loadFromCluster({ env, tokenFile: token });
       return kc;
     }
-    tried.push(
-      `in-cluster ServiceAccount: KUBERNETES_SERVICE_HOST is set, but there is no token at ${token} (is automountServiceAccountToken off?)`,
-    );
   } else {
     tried.push('in-cluster ServiceAccount: KUBERNETES_SERVICE_HOST is not set (not running in a Pod)');
   }
@@ -77,14 +86,15 @@ function noCluster(tried: readonly string[]): OperonError {
   );
 }
 
-// Loads the first file and merges the others into it, as kubectl does with a KUBECONFIG list.
-function fromFiles(files: readonly string[], source: string): KubeConfig {
-  const kc = new KubeConfig();
+// Loads the first file and merges the others into it, as kubectl does with a KUBECONFIG list (the
+// first file to define a name, or to set current-context, wins).
+function fromFiles(files: readonly string[], source: string): OperonKubeConfig {
+  const kc = new OperonKubeConfig();
   for (const [i, file] of files.entries()) {
     try {
       if (i === 0) kc.loadFromFile(file);
       else {
-        const more = new KubeConfig();
+        const more = new OperonKubeConfig();
         more.loadFromFile(file);
         kc.mergeConfig(more);
       }

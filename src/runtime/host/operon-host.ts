@@ -1,4 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { OperatorConfig } from '../../config/operator-config.js';
 import { OperonError } from '../../errors/operon-error.js';
 import { type HealthReport, report } from '../../observability/health/health-report.js';
@@ -6,7 +5,7 @@ import { informerReadiness, watchLiveness } from '../../observability/health/inf
 import { type Logger, silentLogger } from '../../observability/logger.js';
 import { OperonMetrics } from '../../observability/metrics/operon-metrics.js';
 import type { KubeObject } from '../../types/kube-object.js';
-import { ApiClient } from '../api/api-client.js';
+import { ApiClient, type KubeConfigLike } from '../api/api-client.js';
 import { InformerRegistry, type InformerRegistryOptions, type SharedInformer } from '../informers/index.js';
 import {
   KubeLeaseLock,
@@ -26,7 +25,7 @@ import { workerLiveness } from './worker-liveness.js';
 /** Options of an {@link OperonHost}. */
 export interface HostOptions {
   /** Default: in-cluster ServiceAccount, then `KUBECONFIG`, then `~/.kube/config`. */
-  kubeConfig?: KubeConfig;
+  kubeConfig?: KubeConfigLike;
   /** Namespaces to watch; default all. */
   namespaces?: readonly string[];
   /** Most reconciles running at once per operator (distinct parents). Default 4. */
@@ -88,6 +87,9 @@ export interface HostStopped {
 /** After losing the Lease, how long cancelled passes get to unwind before the host closes. */
 const LOST_UNWIND_MS = 1_000;
 
+/** The longest a stopping host waits for queued Events to be written. */
+const EVENT_FLUSH_MS = 2_000;
+
 /** Default of {@link HostOptions.watchFailureThresholdMs}. */
 export const DEFAULT_WATCH_FAILURE_THRESHOLD_MS = 60_000;
 
@@ -121,6 +123,7 @@ export class OperonHost {
   /** Resolves once the host has stopped: why, and whether every in-flight reconcile finished. */
   readonly done: Promise<HostStopped>;
   private readonly controllers: OperatorController[];
+  private readonly recorders: EventRecorder[] = [];
   private readonly log: Logger;
   private readonly abort = new AbortController();
   private readonly election: ResolvedLeaderElection | undefined;
@@ -157,7 +160,7 @@ export class OperonHost {
         this.informers,
         this.api,
         // One recorder per operator, so its warnings carry the operator's name.
-        new EventRecorder(this.api, options.component ?? config.name, log),
+        this.recorder(new EventRecorder(this.api, options.component ?? config.name, log)),
         log,
         {
           namespaces: options.namespaces,
@@ -309,6 +312,11 @@ export class OperonHost {
     ]);
   }
 
+  private recorder(events: EventRecorder): EventRecorder {
+    this.recorders.push(events);
+    return events;
+  }
+
   /** Drains in-flight reconciles, releases the Lease, closes every watch and connection. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= this.doStop(this.options.shutdownTimeoutMs ?? 30_000);
@@ -342,6 +350,10 @@ export class OperonHost {
       this.metrics?.leader(this.election.leaseName, false);
     }
     await this.informers.stop();
+    // Events are written in the background: the last passes' ones (a failure's Warning above all)
+    // still go out, within a bound, before the connections close.
+    for (const r of this.recorders) r.close();
+    await Promise.all(this.recorders.map((r) => r.flush(Math.min(EVENT_FLUSH_MS, timeoutMs))));
     this.api.close();
     this.state = 'stopped';
     this.log.info({ reason: this.stopReason, drained }, 'stopped');

@@ -25,6 +25,7 @@ export {
   type Plan,
   type PlanInput,
   planChildren,
+  planValidatedChildren,
   type UpdateAction,
 } from './plan.js';
 export { parseQuantity, type Quantity, sameQuantity } from './quantity.js';

@@ -101,15 +101,22 @@ export interface PlanInput extends Ownership {
  * first and report its problems. This guard keeps an unchecked response from reaching a write.
  */
 export function planChildren(input: PlanInput): Plan {
-  const { children, desired, current, parent } = input;
-  const problems = validateSyncResponse({ children: desired }, input);
+  const problems = validateSyncResponse({ children: input.desired }, input);
   if (problems.length > 0) {
     throw new OperonError(
       'SYNC_RESPONSE_INVALID',
-      `Cannot plan children of ${input.parentType.kind} "${parent.metadata.name}": ${problems.join('; ')}`,
+      `Cannot plan children of ${input.parentType.kind} "${input.parent.metadata.name}": ${problems.join('; ')}`,
     );
   }
+  return planValidatedChildren(input);
+}
 
+/**
+ * {@link planChildren} for a caller that has just run `validateSyncResponse` on the same children
+ * and found no problem (the reconciler): the check is not repeated.
+ */
+export function planValidatedChildren(input: PlanInput): Plan {
+  const { children, desired, current, parent } = input;
   const live = new Map<string, NamedObject>();
   for (const obj of current) {
     const ref = childRefFor(children, obj);
@@ -119,7 +126,7 @@ export function planChildren(input: PlanInput): Plan {
   const writes: Sortable[] = [];
   const wanted = new Set<string>();
   for (const child of desired) {
-    const ref = childRefFor(children, child)!; // validated above
+    const ref = childRefFor(children, child)!; // validated by the caller
     const object = decorateChild(child, input);
     const key = keyOf(ref, object);
     wanted.add(key);

@@ -24,9 +24,9 @@ export interface WriteResult {
  * Carries out one planned child action against the API server.
  *
  * @remarks
- * - `create` is a POST (for `apply` children: a GET, then an apply). An object that already holds
- *   the name is checked: ours (the cache had not caught up) → fine; someone else's → a
- *   `NAME_CONFLICT` error and nothing written, never a takeover.
+ * - `create` is a POST (for `apply` children: a create-only apply, see `createByApply`). An object
+ *   that already holds the name is checked: ours (the cache had not caught up) → fine; someone
+ *   else's → a `NAME_CONFLICT` error and nothing written, never a takeover.
  * - `apply` is a server-side apply with `force`, field manager = the operator's name.
  * - `replace` is a PUT carrying the live resourceVersion: a concurrent change fails with 409 and the
  *   key is retried with a fresh cache.
@@ -110,9 +110,15 @@ export class ChildWriter {
 
   /**
    * Creates an `apply` child with server-side apply, so that the operator's field manager owns every
-   * field from the start: fields set by a POST belong to another manager, and an apply that later
-   * drops them would leave them in place. Apply alone would also take over a same-named object
-   * Operon does not own, hence the GET first (one extra request, only when creating).
+   * field from the start: fields set by a POST belong to another manager (an `Update` entry), and an
+   * apply that later drops them would leave them in place.
+   *
+   * Apply alone would also take over a same-named object Operon does not control. The body carries
+   * {@link CREATE_ONLY_RESOURCE_VERSION} as a precondition, which makes this apply create-only in one
+   * request: with no object of that name, the API server creates one and ignores the
+   * resourceVersion (a create has none to check); with an object there, the precondition cannot hold
+   * and the answer is 409 Conflict, with nothing written. Only then is the object read, to tell a
+   * lagging cache (ours already) from someone else's object.
    */
   private async createByApply(
     type: ResourceType,
@@ -120,7 +126,16 @@ export class ChildWriter {
     parentUid: string,
     signal?: AbortSignal,
   ): Promise<KubeObject | undefined> {
-    let existing: KubeObject | undefined;
+    const createOnly = {
+      ...object,
+      metadata: { ...object.metadata, resourceVersion: CREATE_ONLY_RESOURCE_VERSION },
+    };
+    try {
+      return await this.apply(type, createOnly, signal);
+    } catch (e) {
+      if (!ApiError.isConflict(e)) throw e;
+    }
+    let existing: KubeObject;
     try {
       existing = await this.api.request<KubeObject>({
         signal,
@@ -129,11 +144,16 @@ export class ChildWriter {
       });
     } catch (e) {
       if (!ApiError.isNotFound(e)) throw e;
+      throw new OperonError(
+        'API_ERROR',
+        `${describeType(type)} "${object.metadata.name}" was deleted while Operon was creating it; will create it again`,
+        { cause: e },
+      );
     }
     // Ours already: the cache has not caught up with an earlier create. Its event is on the way and
     // brings the parent back, so nothing is written (and no second "Created" is reported) now.
-    if (existing && this.checkExisting(type, object, existing, parentUid)) return undefined;
-    return this.apply(type, object, signal);
+    this.checkExisting(type, object, existing, parentUid);
+    return undefined;
   }
 
   private async create(
@@ -220,6 +240,16 @@ export class ChildWriter {
     }
   }
 }
+
+/**
+ * The resourceVersion precondition that turns a server-side apply into a create-only one.
+ *
+ * Why "1": a resourceVersion is the storage revision of an object's last write, and revision 1 is
+ * the empty store's own (etcd's first write is revision 2), so no object ever holds it and an apply
+ * onto an existing object always fails its precondition. Not "0" or empty: the API server reads
+ * those as "no precondition" and would apply onto the existing object.
+ */
+export const CREATE_ONLY_RESOURCE_VERSION = '1';
 
 /** How a `recreate` deletes: see {@link ChildWriter}. */
 export function recreatePropagation(type: ResourceType): 'Foreground' | 'Background' {

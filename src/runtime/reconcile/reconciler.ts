@@ -16,7 +16,7 @@ import {
   isControlledBy,
   type Ownership,
   type ParentObject,
-  planChildren,
+  planValidatedChildren,
   validateSyncResponse,
 } from '../planner/index.js';
 import type { ReconcileResult } from '../queue/index.js';
@@ -30,6 +30,7 @@ import { MAX_REWRITES } from './rewrite-guard.js';
 import { buildStatus, failedConditionPatch, type SyncOutcome, statusUnchanged } from './status.js';
 import { syncRequest } from './sync-request.js';
 import { transformAndValidateSpec } from './validate-spec.js';
+import { CHILD_WRITES_IN_FLIGHT, inFlight, inWaves } from './write-waves.js';
 
 /** Dependencies of a {@link Reconciler}. */
 export interface ReconcilerDeps {
@@ -186,7 +187,7 @@ export class Reconciler {
         current.filter((c) => isControlledBy(c, parent.metadata.uid)).map((c) => c.metadata?.uid ?? ''),
       ),
     );
-    const plan = planChildren({
+    const plan = planValidatedChildren({
       ...ownership,
       children: config.children,
       desired: response.children,
@@ -220,6 +221,10 @@ export class Reconciler {
    * Carries out a plan in two phases: creates, updates and conflicts first; deletes (including the
    * delete half of a recreate) only if all of those succeeded. A child that failed to be written
    * under a new name must not cost the parent the working one under the old name.
+   *
+   * Within a phase, writes go out concurrently ({@link CHILD_WRITES_IN_FLIGHT} at once), in waves
+   * only where admission needs an order (see `write-waves.ts`): a pass takes about as long as its
+   * slowest chain of writes, not the sum of its round trips.
    */
   private async execute(
     plan: readonly ChildAction[],
@@ -230,7 +235,7 @@ export class Reconciler {
   ): Promise<Execution> {
     const failures: string[] = [];
     let reason = 'WriteFailed';
-    const recreating: string[] = [];
+    const done: WriteResult[] = [];
     const destructive = (a: ChildAction) => a.action === 'delete' || a.action === 'recreate';
     const phases = [plan.filter((a) => !destructive(a)), plan.filter(destructive)];
     for (const [phase, actions] of phases.entries()) {
@@ -242,30 +247,40 @@ export class Reconciler {
         }
         break;
       }
-      for (const action of actions) {
-        const guard = this.guard(action, writes);
-        if (guard) {
-          reason = 'NotConverging';
-          failures.push(guard);
-          continue;
+      for (const wave of inWaves(actions, phase === 0 ? 'create' : 'delete')) {
+        const allowed: ChildAction[] = [];
+        for (const action of wave) {
+          const guard = this.guard(action, writes);
+          if (!guard) allowed.push(action);
+          else {
+            reason = 'NotConverging';
+            failures.push(guard);
+          }
         }
-        try {
-          const done = await this.write(action, parent, writes, signal);
-          if (!done) continue;
+        const outcomes = await inFlight(allowed, CHILD_WRITES_IN_FLIGHT, (action) =>
+          this.write(action, parent, writes, signal),
+        );
+        // Past the deadline (or shutting down) every further write would fail the same way.
+        if (signal.aborted) throw new PassAborted(abortCause(signal) ?? 'shutdown');
+        for (const outcome of outcomes) {
+          if (outcome.status === 'rejected') {
+            const e = outcome.reason;
+            if (OperonError.hasCode(e, 'NAME_CONFLICT') && reason === 'WriteFailed') reason = 'NameConflict';
+            failures.push(messageOf(e));
+            continue;
+          }
+          const written = outcome.value;
+          if (!written) continue;
           log.info(
-            { action: done.action, kind: done.type.kind, child: done.name },
-            `${done.action} ${done.type.kind} ${done.name}`,
+            { action: written.action, kind: written.type.kind, child: written.name },
+            `${written.action} ${written.type.kind} ${written.name}`,
           );
-          if (done.action === 'recreate') recreating.push(`${done.type.kind} ${done.name}`);
-          await this.recordWrite(parent, done);
-        } catch (e) {
-          // Past the deadline (or shutting down) every further write would fail the same way.
-          if (signal.aborted) throw new PassAborted(abortCause(signal) ?? 'shutdown');
-          if (OperonError.hasCode(e, 'NAME_CONFLICT') && reason === 'WriteFailed') reason = 'NameConflict';
-          failures.push(messageOf(e));
+          done.push(written);
         }
       }
     }
+    this.recordWrites(parent, done);
+    const recreating = done.filter((d) => d.action === 'recreate').map((d) => `${d.type.kind} ${d.name}`);
     return { failures, reason, recreating };
   }
 
@@ -313,22 +328,26 @@ export class Reconciler {
     return done;
   }
 
-  private async recordWrite(parent: ParentObject, done: WriteResult): Promise<void> {
-    const what = `${done.type.kind} ${done.name}`;
-    switch (done.action) {
-      case 'create':
-        return this.deps.events.record(parent, 'Normal', 'Created', `Created ${what}`);
-      case 'delete':
-        return this.deps.events.record(parent, 'Normal', 'Deleted', `Deleted ${what}`);
-      case 'recreate':
-        return this.deps.events.record(
-          parent,
-          'Normal',
-          'Recreating',
-          `Deleting ${what} to create it again (its update strategy is recreate)`,
-        );
-      default:
-        return;
+  /**
+   * One Event per kind of write in a pass (created, deleted, deleting to recreate), naming its
+   * children, rather than one per child: a parent with many children does not flood the namespace,
+   * and each Event is one more write for the API server and etcd.
+   */
+  private recordWrites(parent: ParentObject, done: readonly WriteResult[]): void {
+    const names = (action: WriteResult['action']) =>
+      summarise(done.filter((d) => d.action === action).map((d) => `${d.type.kind} ${d.name}`));
+    const created = names('create');
+    if (created) this.deps.events.record(parent, 'Normal', 'Created', `Created ${created}`);
+    const deleted = names('delete');
+    if (deleted) this.deps.events.record(parent, 'Normal', 'Deleted', `Deleted ${deleted}`);
+    const recreating = names('recreate');
+    if (recreating) {
+      this.deps.events.record(
+        parent,
+        'Normal',
+        'Recreating',
+        `Deleting ${recreating} to create it again (update strategy recreate)`,
+      );
     }
   }
 
@@ -383,7 +402,7 @@ export class Reconciler {
     await this.removeFinalizer(parent, signal);
     writes.finalized = true;
     log.info({ finalizer: this.finalizer }, 'finalized; removed finalizer');
-    await this.deps.events.record(
+    this.deps.events.record(
       parent,
       'Normal',
       'Finalized',
@@ -469,7 +488,7 @@ export class Reconciler {
   ): Promise<never> {
     log.warn({ reason, err: cause instanceof Error ? cause.stack : undefined }, message);
     this.deps.onError?.(reason);
-    await this.deps.events.record(parent, 'Warning', reason, message);
+    this.deps.events.record(parent, 'Warning', reason, message);
     try {
       await this.writeFailure(parent, writes, reason, message);
     } catch (e) {
@@ -630,6 +649,13 @@ function terminatingDesired(
     if (live) out.push(`${d.kind} ${d.metadata?.name}`);
   }
   return out;
+}
+
+/** Names for an Event message: all of them up to a dozen, then a count of the rest. */
+function summarise(names: readonly string[]): string {
+  const shown = 12;
+  if (names.length <= shown) return names.join(', ');
+  return `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
 }
 
 /** A JSON Patch whose `test` failed (the object changed), or a resourceVersion conflict. */

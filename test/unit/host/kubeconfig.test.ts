@@ -6,6 +6,7 @@ import { delimiter, join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { OperonError } from '../../../src/errors/operon-error.js';
 import { defaultLogger } from '../../../src/observability/create-logger.js';
+import { OperonKubeConfig } from '../../../src/runtime/api/kubeconfig/operon-kube-config.js';
 import { defaultKubeConfig } from '../../../src/runtime/host/load-kubeconfig.js';
 
 const kubeconfig = (server: string, currentContext = 'ctx') => `apiVersion: v1
@@ -127,6 +128,97 @@ describe('defaultKubeConfig', () => {
     assert.throws(
       () => defaultKubeConfig({ env: { KUBECONFIG: broken }, home, serviceAccountToken: token() }),
       (e: Error) => noCluster(e) && e.message.startsWith(`Cannot read the kubeconfig ${broken}`),
+    );
+  });
+});
+
+describe('defaultKubeConfig: Operon’s own reader, as kubectl reads', () => {
+  let home: string;
+  let dir: string;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'operon-home-'));
+    dir = mkdtempSync(join(tmpdir(), 'operon-kc-'));
+  });
+  afterEach(() => {
+    rmSync(home, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const token = () => join(dir, 'no-token');
+
+  it('returns an OperonKubeConfig, not client-node’s', () => {
+    const a = join(dir, 'a.yaml');
+    writeFileSync(a, kubeconfig('https://a:6443'));
+    assert.ok(
+      defaultKubeConfig({ env: { KUBECONFIG: a }, home, serviceAccountToken: token() }) instanceof
+        OperonKubeConfig,
+    );
+  });
+
+  it('KUBECONFIG=a:b: the first file to define a name, or to set current-context, wins', () => {
+    const a = join(dir, 'a.yaml');
+    const b = join(dir, 'b.yaml');
+    // a sets no context; b sets one, and redefines a's cluster `c`.
+    writeFileSync(a, 'clusters: [{ name: c, cluster: { server: "https://from-a" } }]\n');
+    writeFileSync(b, kubeconfig('https://from-b'));
+    const kc = defaultKubeConfig({
+      env: { KUBECONFIG: [a, b].join(delimiter) },
+      home,
+      serviceAccountToken: token(),
+    });
+    assert.equal(kc.getCurrentContext(), 'ctx');
+    assert.equal(kc.getCurrentCluster()?.server, 'https://from-a');
+    // Both set a context: the first one's.
+    writeFileSync(a, kubeconfig('https://a2', 'ctx-a').replace('name: ctx,', 'name: ctx-a,'));
+    const again = defaultKubeConfig({
+      env: { KUBECONFIG: [a, b].join(delimiter) },
+      home,
+      serviceAccountToken: token(),
+    });
+    assert.equal(again.getCurrentContext(), 'ctx-a');
+    assert.equal(again.getCurrentCluster()?.server, 'https://a2');
+  });
+
+  it('relative paths in a kubeconfig are relative to its own folder', () => {
+    mkdirSync(join(home, '.kube'), { recursive: true });
+    writeFileSync(
+      join(home, '.kube', 'config'),
+      kubeconfig('https://home:6443').replace(
+        'server: "https://home:6443"',
+        'server: "https://home:6443", certificate-authority: ca.crt',
+      ),
+    );
+    const kc = defaultKubeConfig({ env: {}, home, serviceAccountToken: token() });
+    assert.equal(kc.getCurrentCluster()?.caFile, join(home, '.kube', 'ca.crt'));
+  });
+
+  it('in a Pod: reads the env it is given, and the CA and namespace next to the token', async () => {
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'sa\n');
+    writeFileSync(join(dir, 'ca.crt'), 'CA');
+    writeFileSync(join(dir, 'namespace'), 'ops');
+    const env = { KUBERNETES_SERVICE_HOST: 'fd00::10', KUBERNETES_SERVICE_PORT: '6443' };
+    const kc = defaultKubeConfig({ env, home, serviceAccountToken: tokenFile });
+    assert.equal(kc.getCurrentCluster()?.server, 'https://[fd00::10]:6443');
+    assert.equal(kc.getContextObject(kc.getCurrentContext())?.namespace, 'ops');
+    const settings = await kc.connectionSettings();
+    assert.equal(settings.headers.Authorization, 'Bearer sa');
+    assert.equal(String(settings.tls.ca), 'CA');
+  });
+
+  it('in a Pod without KUBERNETES_SERVICE_PORT: says so, and goes on to the next source', () => {
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'sa');
+    assert.throws(
+      () =>
+        defaultKubeConfig({
+          env: { KUBERNETES_SERVICE_HOST: '10.0.0.1' },
+          home,
+          serviceAccountToken: tokenFile,
+        }),
+      (e: Error) =>
+        noCluster(e) &&
+        e.message.includes('KUBERNETES_SERVICE_HOST is set, but KUBERNETES_SERVICE_PORT is not') &&
+        e.message.includes('KUBECONFIG: not set'),
     );
   });
 });

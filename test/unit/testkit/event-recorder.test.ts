@@ -19,12 +19,9 @@ const parent = {
 describe('EventRecorder', () => {
   it('reports Events as the component it is given, from the instance it is given', async () => {
     const { api, sent } = fakeApi();
-    await new EventRecorder(api, 'echo-server', silentLogger(), 'echo-server-7d9f-abcde').record(
-      parent,
-      'Warning',
-      'SyncFailed',
-      'boom',
-    );
+    const recorder = new EventRecorder(api, 'echo-server', silentLogger(), 'echo-server-7d9f-abcde');
+    recorder.record(parent, 'Warning', 'SyncFailed', 'boom');
+    await recorder.flush();
     const body = sent[0]?.body as Record<string, unknown>;
     assert.deepEqual(body.source, { component: 'echo-server' });
     assert.equal(body.reportingComponent, 'echo-server');
@@ -35,7 +32,9 @@ describe('EventRecorder', () => {
     const saved = { POD_NAME: process.env.POD_NAME, HOSTNAME: process.env.HOSTNAME };
     const instanceOf = async () => {
       const { api, sent } = fakeApi();
-      await new EventRecorder(api, 'echo-server', silentLogger()).record(parent, 'Normal', 'Created', 'x');
+      const recorder = new EventRecorder(api, 'echo-server', silentLogger());
+      recorder.record(parent, 'Normal', 'Created', 'x');
+      await recorder.flush();
       return (sent[0]?.body as { reportingInstance?: string } | undefined)?.reportingInstance;
     };
     try {
