@@ -1,6 +1,7 @@
 import { buildOperatorConfig } from '../config/build-config.js';
 import type { OperatorConfig } from '../config/operator-config.js';
 import { OperonError } from '../errors/operon-error.js';
+import type { Logger } from '../observability/logger.js';
 import { describeDeclared } from '../runtime/planner/child-types.js';
 import {
   controllerOf,
@@ -48,6 +49,10 @@ export interface SyncInput {
    * `conflict`.
    */
   children?: readonly KubeObject[];
+  /** What `sync` gets as `req.log`; default a silent logger. */
+  log?: Logger;
+  /** What `sync` gets as `req.signal`; default one that never fires. */
+  signal?: AbortSignal;
 }
 
 /** What {@link planSync} returns. */
@@ -211,8 +216,12 @@ async function prepare(
   const mine = current
     .filter((c) => controllerOf(c)?.uid === parent.metadata.uid)
     .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-  const request = syncRequest({ ...parent, spec: spec.spec }, finalizing, (t) =>
-    mine.filter((c) => c.apiVersion === t.apiVersion && c.kind === t.kind),
+  const request = syncRequest(
+    { ...parent, spec: spec.spec },
+    finalizing,
+    (t) => mine.filter((c) => c.apiVersion === t.apiVersion && c.kind === t.kind),
+    input.signal,
+    input.log,
   );
   return { parent, current, request };
 }

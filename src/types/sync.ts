@@ -1,4 +1,5 @@
 import type { V1Condition, V1ObjectMeta } from '@kubernetes/client-node';
+import type { Logger } from '../observability/logger.js';
 import type { KubeObject } from './kube-object.js';
 import type { ResourceType } from './resource-type.js';
 import type { UpdateStrategy } from './update-strategy.js';
@@ -67,6 +68,12 @@ export interface SyncRequest<TSpec = JsonObject, TStatus = JsonObject> {
    * fired is ignored.
    */
   readonly signal: AbortSignal;
+  /**
+   * This pass's logger: the operator's, with the parent's `namespace` and `name` and the pass's
+   * `reconcileId` on every line, so what `sync` logs sits with what Operon logs about the same pass.
+   * Silent in the test kit's `runSync`/`planSync` unless given one.
+   */
+  readonly log: Logger;
   /** Every current child of one declared type, sorted by name. */
   children<T extends KubeObject>(ref: ChildRef<T>): readonly T[];
   /** One current child of a declared type by name (namespace = the parent's), or undefined. */

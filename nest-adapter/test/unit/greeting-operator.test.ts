@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Test } from '@nestjs/testing';
-import { buildOperatorConfig, OperonError, type SyncRequest } from 'operon';
+import { buildOperatorConfig, OperonError, type SyncRequest, silentLogger } from 'operon';
 import { runSync } from 'operon/testkit';
 import { AppConfig, GreetingOperator, GreetingService } from '../support/example.js';
 
@@ -68,6 +68,7 @@ describe('GreetingOperator with Nest DI, without a cluster', () => {
       },
       finalizing: false,
       signal: new AbortController().signal,
+      log: silentLogger(),
       children: () => [],
       child: () => undefined,
     };

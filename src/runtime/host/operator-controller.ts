@@ -16,7 +16,7 @@ import { type QueueObserver, type ReconcileResult, WorkQueue } from '../queue/in
 import type { EventRecorder } from '../reconcile/event-recorder.js';
 import type { OperatorCache } from '../reconcile/operator-cache.js';
 import { passSignal } from '../reconcile/pass-deadline.js';
-import { ReconcileError, Reconciler } from '../reconcile/reconciler.js';
+import { type PassResult, ReconcileError, Reconciler } from '../reconcile/reconciler.js';
 
 /** Settings a host passes to each of its operators. */
 export interface OperatorRunOptions {
@@ -227,7 +227,7 @@ export class OperatorController {
     slow.unref();
     this.runningSince.set(key, started);
     const pass = passSignal(shutdown, this.reconcileTimeoutMs);
-    let result: ReconcileResult;
+    let result: PassResult;
     try {
       result = await this.reconciler.reconcile(key, pass.signal);
     } catch (err) {
@@ -241,6 +241,11 @@ export class OperatorController {
       pass.dispose();
       clearTimeout(slow);
       this.runningSince.delete(key);
+    }
+    if (result && 'gaveUp' in result) {
+      // Reported on the parent already; no backoff, no resync: only a change runs it again.
+      metrics?.reconciled('error', seconds());
+      return undefined;
     }
     if (result?.requeueAfterMs) {
       metrics?.reconciled('requeue_after', seconds());

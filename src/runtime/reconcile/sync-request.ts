@@ -1,3 +1,4 @@
+import { type Logger, silentLogger } from '../../observability/logger.js';
 import type { KubeObject } from '../../types/kube-object.js';
 import type { ResourceType } from '../../types/resource-type.js';
 import type { ChildRef, Parent, SyncRequest } from '../../types/sync.js';
@@ -12,11 +13,13 @@ export function syncRequest<TSpec>(
   finalizing: boolean,
   childrenOf: (type: ResourceType) => readonly KubeObject[],
   signal: AbortSignal = new AbortController().signal,
+  log: Logger = silentLogger(),
 ): SyncRequest<TSpec> {
   return {
     parent,
     finalizing,
     signal,
+    log,
     children: <T extends KubeObject>(ref: ChildRef<T>) => childrenOf(ref.type) as T[],
     child: <T extends KubeObject>(ref: ChildRef<T>, name: string) =>
       childrenOf(ref.type).find((c) => c.metadata?.name === name) as T | undefined,

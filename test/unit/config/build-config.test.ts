@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { buildOperatorConfig, collectOperatorConfig } from '../../../src/config/build-config.js';
 import { Child, Finalize, Operator, Sync } from '../../../src/decorators/index.js';
+import { silentLogger } from '../../../src/observability/logger.js';
 import { Pod, Service } from '../../../src/types/builtins.js';
 import { customResource } from '../../../src/types/custom-resource.js';
 import type { ChildRef, FinalizeResponse, SyncRequest, SyncResponse } from '../../../src/types/sync.js';
@@ -47,6 +48,7 @@ function request(children: Record<string, unknown[]> = {}): SyncRequest {
       spec: { message: 'hi' } as never,
     },
     signal: new AbortController().signal,
+    log: silentLogger(),
     finalizing: false,
     children: (ref) => (children[ref.property] ?? []) as never,
     child: () => undefined,

@@ -7,6 +7,7 @@ import { childRef } from '../../../src/config/child-ref.js';
 import type { OperatorConfig } from '../../../src/config/operator-config.js';
 import { Child, Operator, Sync } from '../../../src/decorators/index.js';
 import { OperonError } from '../../../src/errors/operon-error.js';
+import type { Logger } from '../../../src/observability/logger.js';
 import { DESIRED_HASH_ANNOTATION, OPERATOR_LABEL } from '../../../src/runtime/planner/ownership.js';
 import { describePlan, planSync, runSync } from '../../../src/testkit/sync-harness.js';
 import { ConfigMap, Pod, Service } from '../../../src/types/builtins.js';
@@ -217,5 +218,28 @@ describe('runSync checks the response as the runtime does', () => {
       runSync(new WebOperator(), { parent: { metadata: { name: 'w' }, spec: { image: 3 } } }),
       (e) => OperonError.hasCode(e, 'SPEC_INVALID'),
     );
+  });
+});
+
+describe('runSync: the request context', () => {
+  const Ctx = customResource({ group: 'test.operon.dev', version: 'v1', kind: 'Ctx' });
+  @Operator({ parent: Ctx })
+  class CtxOperator {
+    @Child(ConfigMap) cms!: ChildRef<V1ConfigMap>;
+    @Sync()
+    sync(req: SyncRequest): SyncResponse {
+      req.log.info({ aborted: req.signal.aborted }, 'in sync');
+      return { children: [] };
+    }
+  }
+
+  it('passes the logger and signal it is given, and a silent logger by default', async () => {
+    const lines: unknown[] = [];
+    const log = { info: (...args: unknown[]) => lines.push(args) } as unknown as Logger;
+    const stopped = new AbortController();
+    stopped.abort();
+    await runSync(new CtxOperator(), { parent: { spec: {} }, log, signal: stopped.signal });
+    assert.deepEqual(lines, [[{ aborted: true }, 'in sync']]);
+    await runSync(new CtxOperator(), { parent: { spec: {} } }); // must not throw: req.log exists
   });
 });
