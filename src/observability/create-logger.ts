@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { type DestinationStream, type LevelWithSilent, type LoggerOptions, pino } from 'pino';
-import PinoPretty from 'pino-pretty';
+import type PinoPrettyModule from 'pino-pretty';
 import { type Logger, silentLogger } from './logger.js';
 import { redactSecrets } from './redact-secrets.js';
 
@@ -80,7 +81,7 @@ export function createLogger(options: LoggingOptions = {}): Logger {
   const logger = pretty
     ? pino(
         config,
-        PinoPretty({
+        loadPinoPretty()({
           colorize: true,
           singleLine: true,
           sync: true,
@@ -92,6 +93,15 @@ export function createLogger(options: LoggingOptions = {}): Logger {
       ? pino(config, options.destination)
       : pino(config);
   return redactChildBindings(logger);
+}
+
+/**
+ * pino-pretty, loaded only when a terminal wants it: an operator in a cluster logs JSON, and the
+ * module (about 30 files) would otherwise stay in its memory for nothing. `require`, not `import()`,
+ * keeps {@link createLogger} synchronous (pino-pretty is CommonJS).
+ */
+function loadPinoPretty(): typeof PinoPrettyModule {
+  return createRequire(import.meta.url)('pino-pretty') as typeof PinoPrettyModule;
 }
 
 /**

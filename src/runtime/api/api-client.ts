@@ -122,7 +122,6 @@ export class ApiClient {
   async request<T = unknown>(req: ApiRequest): Promise<T> {
     const started = performance.now();
     const timeoutMs = req.timeoutMs ?? this.requestTimeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
     const write = req.method !== 'GET';
     if (write && this.writes.signal.aborted) {
       const why = this.writes.signal.reason instanceof Error ? this.writes.signal.reason.message : 'refused';
@@ -130,24 +129,28 @@ export class ApiClient {
         cause: new Error(`this client no longer writes (${why})`),
       });
     }
-    const signals = [timeout, ...(req.signal ? [req.signal] : []), ...(write ? [this.writes.signal] : [])];
-    const signal = signals.length === 1 ? timeout : AbortSignal.any(signals);
-    // A second attempt only after a 401 that renewed the credentials; each attempt is recorded.
-    for (let attempt = 1, began = started; ; attempt++, began = performance.now()) {
-      let code = 0;
-      try {
-        const conn = await this.connection(req, signal);
-        const res = await this.send({ ...req, signal }, conn);
-        code = res.statusCode ?? 0;
-        const text = await readBody(res);
-        if (code === 401 && attempt === 1 && (await this.renewed(req, conn, signal))) continue;
-        if (code < 200 || code > 299) throw new ApiError(code, verbOf(req), req.path, parseStatus(text));
-        return (text ? JSON.parse(text) : undefined) as T;
-      } catch (e) {
-        throw abortedError(e, req, timeout, timeoutMs);
-      } finally {
-        this.record(req, code, began);
+    const bound = new RequestSignal(timeoutMs, req.signal, write ? this.writes.signal : undefined);
+    const { signal } = bound;
+    try {
+      // A second attempt only after a 401 that renewed the credentials; each attempt is recorded.
+      for (let attempt = 1, began = started; ; attempt++, began = performance.now()) {
+        let code = 0;
+        try {
+          const conn = await this.connection(req, signal);
+          const res = await this.send({ ...req, signal }, conn);
+          code = res.statusCode ?? 0;
+          const text = await readBody(res);
+          if (code === 401 && attempt === 1 && (await this.renewed(req, conn, signal))) continue;
+          if (code < 200 || code > 299) throw new ApiError(code, verbOf(req), req.path, parseStatus(text));
+          return (text ? JSON.parse(text) : undefined) as T;
+        } catch (e) {
+          throw abortedError(e, req, bound.timedOut, timeoutMs);
+        } finally {
+          this.record(req, code, began);
+        }
       }
+    } finally {
+      bound.dispose();
     }
   }
 
@@ -183,7 +186,7 @@ export class ApiClient {
         }
         return res;
       } catch (e) {
-        throw abortedError(e, full, connect.signal, timeoutMs);
+        throw abortedError(e, full, connect.signal.aborted, timeoutMs);
       } finally {
         if (!retry) clearTimeout(timer);
         this.record(full, code, began);
@@ -272,11 +275,54 @@ function looksLikeCollection(path: string): boolean {
 }
 
 /** A request cut by its own timeout says so; any other error passes through unchanged. */
-function abortedError(e: unknown, req: ApiRequest, timeout: AbortSignal, timeoutMs: number): unknown {
-  if (!timeout.aborted || req.signal?.aborted) return e;
+function abortedError(e: unknown, req: ApiRequest, timedOut: boolean, timeoutMs: number): unknown {
+  if (!timedOut || req.signal?.aborted) return e;
   return new ApiError(0, verbOf(req), req.path, undefined, {
     cause: new Error(`no answer within ${timeoutMs / 1000} s (the request timeout)`),
   });
+}
+
+/**
+ * The one signal of a request: it fires at the request's timeout, or when the caller's signal or
+ * (for a write) the client's refusal of writes fires.
+ *
+ * @remarks
+ * Hand-made rather than `AbortSignal.any([AbortSignal.timeout(ms), ...])`: those two cost about 3 %
+ * of an operator's CPU when every request builds them (profiled under the benchmark), and a timer
+ * cleared when the request ends costs next to nothing.
+ */
+class RequestSignal {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly sources: AbortSignal[] = [];
+  private readonly onAbort = (event: Event) => this.controller.abort((event.target as AbortSignal).reason);
+  timedOut = false;
+
+  constructor(timeoutMs: number, ...sources: (AbortSignal | undefined)[]) {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    }, timeoutMs);
+    this.timer.unref();
+    for (const source of sources) {
+      if (!source) continue;
+      if (source.aborted) {
+        this.controller.abort(source.reason);
+        break;
+      }
+      source.addEventListener('abort', this.onAbort, { once: true });
+      this.sources.push(source);
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const source of this.sources) source.removeEventListener('abort', this.onAbort);
+  }
 }
 
 /** `promise`, or an `ApiError` with status 0 (as for an aborted request) if `signal` fires first. */

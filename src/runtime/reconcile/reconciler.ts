@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { finalizerNameOf } from '../../config/names.js';
 import type { OperatorConfig } from '../../config/operator-config.js';
 import { OperonError } from '../../errors/operon-error.js';
@@ -134,7 +133,7 @@ export class Reconciler {
     const log = this.deps.log.child({
       namespace: parent.metadata.namespace,
       name: parent.metadata.name,
-      reconcileId: randomBytes(4).toString('hex'),
+      reconcileId: reconcileId(),
     });
     if (parent.metadata.deletionTimestamp) return this.finalize(parent, writes, log, signal);
 
@@ -716,6 +715,16 @@ function terminatingDesired(
     if (live) out.push(`${d.kind} ${d.metadata?.name}`);
   }
   return out;
+}
+
+/**
+ * Eight hex digits telling one pass's log lines from another's. Only for reading logs, so not
+ * from the crypto module: a random fill per pass showed up at 1 % of the operator's CPU.
+ */
+function reconcileId(): string {
+  return Math.floor(Math.random() * 0x1_0000_0000)
+    .toString(16)
+    .padStart(8, '0');
 }
 
 /** Names for an Event message: all of them up to a dozen, then a count of the rest. */
