@@ -1146,7 +1146,7 @@ function chartOf(systems: SystemName[], samples: Sample[], n: number, scale: Sca
     scale.systems,
     [{ name: 'cold converge', values: scale.systems.map(cold) }],
   );
-  return stackSvg([main, point]);
+  return stackSvg([main, point], `Operators benchmark: ${n} Widgets, and a scale point at ${scale.n}`);
 }
 
 // `node dist/bench/operators.js [--out dir]`: this benchmark alone. (bench/run.ts imports this

@@ -180,7 +180,7 @@ export function barChart(
 }
 
 /** SVG documents (such as {@link barChart}'s) stacked top to bottom into one. */
-export function stackSvg(parts: readonly string[]): string {
+export function stackSvg(parts: readonly string[], title: string): string {
   const size = (svg: string, attr: string): number =>
     Number(new RegExp(`<svg[^>]* ${attr}="([\\d.]+)"`).exec(svg)?.[1] ?? 0);
   const width = Math.max(...parts.map((p) => size(p, 'width')));
@@ -192,6 +192,7 @@ export function stackSvg(parts: readonly string[]): string {
   });
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}">`,
+    `<title>${title}</title>`,
     '<rect width="100%" height="100%" fill="white"/>',
     ...nested,
     '</svg>',
