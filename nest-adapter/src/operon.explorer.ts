@@ -131,7 +131,11 @@ export class OperonExplorer {
     const id = resourceTypeId(type);
     return this.planned
       .filter(({ config }) =>
-        [config.parent.type, ...config.children.map((c) => c.type)].some((t) => resourceTypeId(t) === id),
+        [
+          config.parent.type,
+          ...config.children.map((c) => c.type),
+          ...(config.related ?? []).map((r) => r.type),
+        ].some((t) => resourceTypeId(t) === id),
       )
       .map((p) => p.cls.name);
   }

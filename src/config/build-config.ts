@@ -3,15 +3,18 @@ import {
   readChildMetadata,
   readFinalizeMetadata,
   readOperatorMetadata,
+  readRelatedMetadata,
   readSyncMetadata,
 } from '../decorators/read-metadata.js';
 import { ConfigError } from '../errors/operon-error.js';
 import type { KubeObject } from '../types/kube-object.js';
+import type { RelatedRef } from '../types/related.js';
 import type { ResourceType } from '../types/resource-type.js';
 import type { ChildRef } from '../types/sync.js';
 import { childRef } from './child-ref.js';
 import { defaultOperatorName } from './names.js';
 import type { OperatorConfig } from './operator-config.js';
+import { relatedRef } from './related-ref.js';
 import { checkConfig } from './validate-config.js';
 
 /**
@@ -36,10 +39,11 @@ export interface OperatorBuildResult {
  * throws one `ConfigError` listing every problem in its decorators.
  *
  * @remarks
- * Reads the `@Operator`, `@Child`, `@Sync` and `@Finalize` metadata of the instance's class (and
- * its base classes). `sync` and `finalize` are bound to the instance, so they can use injected
- * services. Each `@Child` property is then set on the instance, as a read-only own property, to
- * its {@link ChildRef}: this happens after construction on purpose, because with
+ * Reads the `@Operator`, `@Child`, `@Related`, `@Sync` and `@Finalize` metadata of the instance's
+ * class (and its base classes). `sync` and `finalize` are bound to the instance, so they can use
+ * injected services. Each `@Child` and `@Related` property is then set on the instance, as a
+ * read-only own property, to its {@link ChildRef} or {@link RelatedRef}: this happens after
+ * construction on purpose, because with
  * `useDefineForClassFields` the constructor itself sets declared fields to `undefined`.
  * Call it once per instance; calling it again replaces the handles with equal ones.
  *
@@ -78,6 +82,7 @@ export function collectOperatorConfig(instance: object): OperatorBuildResult {
   const problems: string[] = [];
   const operator = readOperatorMetadata(cls);
   const children = readChildMetadata(cls);
+  const relations = readRelatedMetadata(cls);
   const syncs = readSyncMetadata(cls);
   const finalizers = readFinalizeMetadata(cls);
 
@@ -106,18 +111,35 @@ export function collectOperatorConfig(instance: object): OperatorBuildResult {
     }
     const ref = childRef(child.type, child.strategy, property);
     refs.push(ref);
-    try {
-      Object.defineProperty(instance, child.property, {
-        value: ref,
-        enumerable: true,
-        configurable: true,
-        writable: false,
-      });
-    } catch (err) {
+    setHandle(instance, child.property, ref, `@Child '${property}'`, className, problems);
+  }
+
+  const related: RelatedRef<KubeObject>[] = [];
+  const relatedProperties = new Set<string | symbol>();
+  for (const relation of relations) {
+    const property = nameOf(relation.property);
+    if (relatedProperties.has(relation.property)) {
       problems.push(
-        `${className}: cannot set @Child '${property}' on the instance (${(err as Error).message}). Do not freeze or seal operator instances, and do not define '${property}' as a non-configurable property.`,
+        `${className}: property '${property}' has more than one @Related. Put each @Related on its own property (two relations may share a type).`,
       );
+      continue;
     }
+    relatedProperties.add(relation.property);
+    if (properties.has(relation.property)) {
+      problems.push(
+        `${className}: property '${property}' has both @Child and @Related. A property holds one handle: put @Related on a property of its own.`,
+      );
+      continue;
+    }
+    if (relation.isStatic) {
+      problems.push(
+        `${className}: @Related '${property}' is on a static property. Put it on an instance property (remove 'static').`,
+      );
+      continue;
+    }
+    const ref = relatedRef(relation.type, relation.select, property);
+    related.push(ref);
+    setHandle(instance, relation.property, ref, `@Related '${property}'`, className, problems);
   }
 
   const sync = pickMethod(instance, className, 'Sync', syncs, problems);
@@ -150,6 +172,7 @@ export function collectOperatorConfig(instance: object): OperatorBuildResult {
       ...(operator.status ? { status: operator.status } : {}),
     },
     children: refs,
+    related,
     sync: (sync ?? missingSync(className)) as OperatorConfig<unknown>['sync'],
     ...(finalizeMethod ? { finalize: finalizeMethod as OperatorConfig<unknown>['finalize'] } : {}),
     ...(finalizerName !== undefined ? { finalizerName } : {}),
@@ -160,6 +183,30 @@ export function collectOperatorConfig(instance: object): OperatorBuildResult {
 }
 
 type Method = (...args: unknown[]) => unknown;
+
+// Sets a handle as a read-only own property of the instance (after construction: see buildOperatorConfig).
+function setHandle(
+  instance: object,
+  key: string | symbol,
+  handle: object,
+  what: string,
+  className: string,
+  problems: string[],
+): void {
+  try {
+    Object.defineProperty(instance, key, {
+      value: handle,
+      enumerable: true,
+      configurable: true,
+      writable: false,
+    });
+  } catch (err) {
+    const property = nameOf(key);
+    problems.push(
+      `${className}: cannot set ${what} on the instance (${(err as Error).message}). Do not freeze or seal operator instances, and do not define '${property}' as a non-configurable property.`,
+    );
+  }
+}
 
 // Checks the @Sync / @Finalize marks and returns the one marked method bound to the instance.
 function pickMethod(

@@ -6,6 +6,7 @@ export { buildOperatorConfig, collectOperatorConfig, type OperatorBuildResult } 
 export { childRef } from './child-ref.js';
 export { defaultOperatorName, finalizerNameOf, isDnsLabel, isFinalizerName } from './names.js';
 export type { OperatorConfig, ParentConfig, SpecClass } from './operator-config.js';
+export { relatedRef } from './related-ref.js';
 export {
   operatorConfigProblems,
   operatorSetProblems,

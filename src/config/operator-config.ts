@@ -1,4 +1,5 @@
 import type { KubeObject } from '../types/kube-object.js';
+import type { RelatedRef } from '../types/related.js';
 import type { ResourceType } from '../types/resource-type.js';
 import type { ChildRef, FinalizeResponse, JsonObject, SyncRequest, SyncResponse } from '../types/sync.js';
 
@@ -34,6 +35,12 @@ export interface OperatorConfig<TSpec = JsonObject> {
   readonly name: string;
   readonly parent: ParentConfig<TSpec>;
   readonly children: readonly ChildRef<KubeObject>[];
+  /**
+   * Objects each parent reads but Operon never writes (`@Related`, or {@link relatedRef}): watched,
+   * cached, and handed to `sync` as `req.related(ref)`. Optional, so configs written before
+   * relations existed keep working.
+   */
+  readonly related?: readonly RelatedRef<KubeObject>[];
   // Method syntax on purpose: it keeps OperatorConfig<MySpec> assignable to OperatorConfig<unknown>,
   // the form the runtime takes.
   sync(req: SyncRequest<TSpec>): SyncResponse | Promise<SyncResponse>;

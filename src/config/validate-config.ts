@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors/operon-error.js';
 import { isCustomResourceType } from '../types/custom-resource.js';
 import type { KubeObject } from '../types/kube-object.js';
+import type { RelatedRef } from '../types/related.js';
 import { describeType, type ResourceType } from '../types/resource-type.js';
 import type { ChildRef } from '../types/sync.js';
 import { UPDATE_STRATEGIES } from '../types/update-strategy.js';
@@ -36,7 +37,11 @@ export function operatorConfigProblems(config: OperatorConfig<unknown>): string[
  * Checks: a `sync` function; the operator name is a DNS-1123 label; the parent type has kind,
  * version and plural (and a group, for a custom resource); spec and status are classes; each child
  * type is declared once, with a known update strategy, and is not cluster-scoped under a namespaced
- * parent; the finalizer name is `<domain>/<name>`. It does not contact the API server.
+ * parent; each relation (`related`) has a complete resource type, a `select` function and a
+ * property of its own; the finalizer name is `<domain>/<name>`. It does not contact the API server.
+ *
+ * A related type may be the parent's own type or a declared child type: reading another parent
+ * (a replica naming its primary) or an object of a type the operator also creates are real needs.
  *
  * @example
  * ```ts
@@ -125,6 +130,7 @@ export function checkConfig(config: OperatorConfig<unknown>, vocabulary: Vocabul
   problems.push(...checkName(config, label, vocabulary));
   problems.push(...checkParent(config, label, vocabulary));
   problems.push(...checkChildren(config, label, vocabulary));
+  problems.push(...checkRelated(config, label, vocabulary));
   if (config.finalizerName !== undefined && !isFinalizerName(config.finalizerName)) {
     const where =
       vocabulary === 'decorators'
@@ -219,6 +225,54 @@ function checkChildren(config: OperatorConfig<unknown>, label: string, vocabular
       problems.push(
         `${label}: ${name} is ${describeType(type)}, which is cluster-scoped, but the parent ${describeType(parent)} is namespaced; Kubernetes does not let a namespaced object own a cluster-scoped one. Make the parent cluster-scoped (namespaced: false) or manage ${type.kind} objects another way.`,
       );
+    }
+  }
+  return problems;
+}
+
+function checkRelated(config: OperatorConfig<unknown>, label: string, vocabulary: Vocabulary): string[] {
+  const related: unknown = config.related;
+  if (related === undefined) return [];
+  if (!Array.isArray(related)) {
+    return [
+      `${label}: related is not a list (got ${typeof related}). Set it to an array of relatedRef(type, select, property) handles, or leave it out.`,
+    ];
+  }
+  const problems: string[] = [];
+  const what = vocabulary === 'decorators' ? '@Related' : 'related';
+  const seen = new Set<string>();
+  for (const [i, ref] of (related as readonly (RelatedRef | undefined)[]).entries()) {
+    const property: unknown = ref?.property;
+    const name = typeof property === 'string' && property ? `${what} '${property}'` : `${what}[${i}]`;
+    if (typeof property !== 'string' || property === '') {
+      problems.push(
+        `${label}: ${name} has no property name. Pass one as relatedRef's third argument (it tells relations apart in req.related and in messages).`,
+      );
+    } else if (seen.has(property)) {
+      problems.push(
+        `${label}: ${name} is declared twice. Give each relation its own property (relatedRef's third argument; it defaults to the kind, so two relations of one type need names).`,
+      );
+    } else seen.add(property);
+    const type: ResourceType | undefined = ref?.type;
+    if (!type || typeof type !== 'object') {
+      problems.push(
+        `${label}: ${name} has no resource type (got ${String(type)}). Pass a resource type such as Secret or resourceType({ ... }); if it is imported, check for a circular import that leaves it undefined.`,
+      );
+    } else {
+      const missing = (['kind', 'version', 'plural'] as const).filter((f) => !type[f]);
+      if (missing.length > 0) {
+        problems.push(
+          `${label}: ${name} has a resource type with no ${missing.join(', no ')}. Describe it with resourceType({ group, version, kind }) or use a built-in such as Secret.`,
+        );
+      }
+    }
+    const select: unknown = ref?.select;
+    if (typeof select !== 'function') {
+      const fix =
+        vocabulary === 'decorators'
+          ? 'Pass @Related(type, (parent) => ({ name: ... })) a function of the parent, e.g. (db: Parent<DatabaseSpec>) => ({ name: db.spec.passwordSecret }).'
+          : 'Pass relatedRef(type, select) a function of the parent, e.g. (db) => ({ name: db.spec.passwordSecret }).';
+      problems.push(`${label}: ${name} has a select that is not a function (got ${typeof select}). ${fix}`);
     }
   }
   return problems;

@@ -19,9 +19,12 @@ export {
   type MethodMetadata,
   type OperatorClass,
   type OperatorMetadata,
+  type RelatedMetadata,
   readChildMetadata,
   readFinalizeMetadata,
   readOperatorMetadata,
+  readRelatedMetadata,
   readSyncMetadata,
 } from './read-metadata.js';
+export { Related, type RelatedPropertyDecorator } from './related.js';
 export { Sync } from './sync.js';

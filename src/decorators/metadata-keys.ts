@@ -6,6 +6,9 @@ export const OPERATOR_METADATA = 'operon:operator';
 /** Key of the list of {@link ChildMetadata} `@Child` appends to on a class. */
 export const CHILD_METADATA = 'operon:child';
 
+/** Key of the list of {@link RelatedMetadata} `@Related` appends to on a class. */
+export const RELATED_METADATA = 'operon:related';
+
 /** Key of the list of methods `@Sync` marks on a class. */
 export const SYNC_METADATA = 'operon:sync';
 

@@ -1,8 +1,15 @@
 import 'reflect-metadata';
 import type { DataClass } from '../types/custom-resource.js';
+import type { RelatedSelect } from '../types/related.js';
 import type { ResourceType } from '../types/resource-type.js';
 import type { UpdateStrategy } from '../types/update-strategy.js';
-import { CHILD_METADATA, FINALIZE_METADATA, OPERATOR_METADATA, SYNC_METADATA } from './metadata-keys.js';
+import {
+  CHILD_METADATA,
+  FINALIZE_METADATA,
+  OPERATOR_METADATA,
+  RELATED_METADATA,
+  SYNC_METADATA,
+} from './metadata-keys.js';
 
 /**
  * Any class an operator can be declared on: one `new` away from an instance.
@@ -52,6 +59,27 @@ export interface ChildMetadata {
   readonly property: string | symbol;
   readonly type: ResourceType;
   readonly strategy: UpdateStrategy;
+  /** True when the decorator sat on a static property (a mistake validation reports). */
+  readonly isStatic: boolean;
+}
+
+/**
+ * What one `@Related` records: the property, the related type and the function that selects a
+ * parent's related objects.
+ *
+ * @remarks
+ * `select` is recorded as written (plain JavaScript can pass anything), and checked only at build
+ * time.
+ *
+ * @example
+ * ```ts
+ * readRelatedMetadata(DatabaseOperator).map((r) => r.property); // ['password']
+ * ```
+ */
+export interface RelatedMetadata {
+  readonly property: string | symbol;
+  readonly type: ResourceType;
+  readonly select: RelatedSelect;
   /** True when the decorator sat on a static property (a mistake validation reports). */
   readonly isStatic: boolean;
 }
@@ -115,6 +143,21 @@ export function readOperatorMetadata(cls: object): OperatorMetadata | undefined 
  */
 export function readChildMetadata(cls: object): readonly ChildMetadata[] {
   return mergeAlongChain<ChildMetadata>(CHILD_METADATA, cls, (c) => c.property);
+}
+
+/**
+ * Reads every `@Related` of a class and its base classes, base class first.
+ *
+ * @remarks
+ * Same merging rules as {@link readChildMetadata}.
+ *
+ * @example
+ * ```ts
+ * for (const r of readRelatedMetadata(DatabaseOperator)) console.log(r.type.kind);
+ * ```
+ */
+export function readRelatedMetadata(cls: object): readonly RelatedMetadata[] {
+  return mergeAlongChain<RelatedMetadata>(RELATED_METADATA, cls, (r) => r.property);
 }
 
 /**

@@ -12,7 +12,9 @@ export type ErrorCode =
   /** No kubeconfig was given and none was found (in-cluster, `KUBECONFIG`, `~/.kube/config`), or it names no cluster. */
   | 'NO_CLUSTER'
   | 'NOT_STARTED'
-  | 'STALE_CACHE';
+  | 'STALE_CACHE'
+  /** A `@Related` select threw or returned a selection Operon cannot use (test kit; at run time the reason `InvalidRelatedSelection`). */
+  | 'RELATED_SELECTION_INVALID';
 
 /**
  * Base of every error Operon throws. Messages say what happened, the likely cause, and the fix.

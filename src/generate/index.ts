@@ -30,6 +30,7 @@ export {
   type Permission,
   type PermissionOptions,
   type PermissionScope,
+  RELATED_VERBS,
   requiredPermissions,
   STRATEGY_VERBS,
   type Verb,

@@ -62,6 +62,14 @@ export const STRATEGY_VERBS: Readonly<Record<UpdateStrategy, readonly Verb[]>> =
   'on-delete': ['get', 'list', 'watch', 'create', 'delete'],
 };
 
+/**
+ * Verbs on a related type: `list` and `watch` are what its informer sends. `get` is granted with
+ * them (as for parents) although Operon's reads are all from the cache: it grants nothing `list`
+ * does not (a list returns whole objects), and keeps the rule in the usual read-only shape that
+ * `kubectl auth can-i`, audits and policy tools expect.
+ */
+export const RELATED_VERBS: readonly Verb[] = ['get', 'list', 'watch'];
+
 const VERB_ORDER: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 
 /**
@@ -76,6 +84,8 @@ const VERB_ORDER: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update',
  *   which the OwnerReferencesPermissionEnforcement admission plugin allows only to who may update
  *   the parent's finalizers;
  * - each child type: {@link STRATEGY_VERBS} of its strategy (merged when operators share a type);
+ * - each related type (`@Related`): {@link RELATED_VERBS}, read-only: Operon lists and watches it
+ *   and never writes it;
  * - `events` (core): `create`, and `patch` to count repeats;
  * - with leader election, `leases` (coordination.k8s.io) `get`, `create`, `update` in the
  *   operator's own namespace;
@@ -110,6 +120,10 @@ export function requiredPermissions(
         STRATEGY_VERBS[child.strategy],
         `${who} owns ${child.type.kind} (${child.strategy})`,
       );
+    }
+    for (const relation of op.related ?? []) {
+      const what = relation.property ? ` (@Related '${relation.property}')` : '';
+      acc.add(relation.type, '', RELATED_VERBS, `${who} reads related ${relation.type.kind}${what}`);
     }
     // Events go to the parent's namespace, or to `default` for a cluster-scoped parent.
     acc.addRaw(

@@ -21,3 +21,4 @@ export {
 export type { OperatorCache } from './reconcile/operator-cache.js';
 export { ReconcileError, Reconciler, type ReconcilerDeps } from './reconcile/reconciler.js';
 export { buildStatus, type SyncOutcome, statusUnchanged } from './reconcile/status.js';
+export * from './related/index.js';

@@ -258,7 +258,11 @@ function dnsPrefix(name: string): string {
 }
 
 function knownTypes(configs: readonly OperatorConfig<unknown>[]): ResourceType[] {
-  return configs.flatMap((c) => [c.parent.type, ...c.children.map((ref) => ref.type)]);
+  return configs.flatMap((c) => [
+    c.parent.type,
+    ...c.children.map((ref) => ref.type),
+    ...(c.related ?? []).map((ref) => ref.type),
+  ]);
 }
 
 /** Finds the resource of an object: the operators' own types first, then API discovery. */

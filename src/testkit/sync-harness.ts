@@ -14,6 +14,8 @@ import { type ChildAction, type Plan, planChildren } from '../runtime/planner/pl
 import { validateSyncResponse } from '../runtime/planner/validate-response.js';
 import { syncRequest } from '../runtime/reconcile/sync-request.js';
 import { transformAndValidateSpec } from '../runtime/reconcile/validate-spec.js';
+import { relatedLookup } from '../runtime/related/related-lookup.js';
+import { resolveSelections, selects } from '../runtime/related/selection.js';
 import type { KubeObject, NamedObject } from '../types/kube-object.js';
 import { describeType } from '../types/resource-type.js';
 import type { FinalizeResponse, JsonObject, Parent, SyncRequest, SyncResponse } from '../types/sync.js';
@@ -49,6 +51,16 @@ export interface SyncInput {
    * `conflict`.
    */
   children?: readonly KubeObject[];
+  /**
+   * Objects of the operator's related types (`@Related`) that exist in the cluster. Each relation's
+   * `select` is called with the parent, as at run time, and `req.related(ref)` /
+   * `req.relatedList(ref)` return the given objects it names or matches, sorted by name.
+   *
+   * @remarks
+   * `metadata.namespace` defaults to the parent's for a namespaced type. An object of a type the
+   * operator does not relate to, or without a name, is a mistake in the test and is refused.
+   */
+  related?: readonly KubeObject[];
   /** What `sync` gets as `req.log`; default a silent logger. */
   log?: Logger;
   /** What `sync` gets as `req.signal`; default one that never fires. */
@@ -216,14 +228,77 @@ async function prepare(
   const mine = current
     .filter((c) => controllerOf(c)?.uid === parent.metadata.uid)
     .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  const withSpec = { ...parent, spec: spec.spec };
   const request = syncRequest(
-    { ...parent, spec: spec.spec },
+    withSpec,
     finalizing,
     (t) => mine.filter((c) => c.apiVersion === t.apiVersion && c.kind === t.kind),
     input.signal,
     input.log,
+    relatedOf(config, withSpec, input.related ?? []),
   );
   return { parent, current, request };
+}
+
+/**
+ * What `req.related` answers with in a test: each relation's selection (from its `select`, as the
+ * runtime computes it) applied to the given objects.
+ * @throws OperonError `RELATED_SELECTION_INVALID` when a `select` throws or returns something the
+ * runtime would refuse (it would set `Synced=False` with reason `InvalidRelatedSelection`).
+ */
+function relatedOf(config: OperatorConfig<unknown>, parent: Parent<unknown>, given: readonly KubeObject[]) {
+  const refs = config.related ?? [];
+  const objects = given.map((obj, i) => asRelated(config, parent, obj, i));
+  const resolved = resolveSelections(refs, parent);
+  if (!resolved.ok) {
+    throw new OperonError(
+      'RELATED_SELECTION_INVALID',
+      `A related selection of ${describeType(config.parent.type)} "${parent.metadata.name}" is invalid ` +
+        '(the runtime would set Synced=False with reason InvalidRelatedSelection and change no child):\n' +
+        resolved.problems.map((p) => `  - ${p}`).join('\n'),
+    );
+  }
+  return relatedLookup(refs, resolved.selections, (selection) =>
+    objects.filter(
+      (o) =>
+        o.apiVersion === selection.type.apiVersion && o.kind === selection.type.kind && selects(selection, o),
+    ),
+  );
+}
+
+/** A given related object as the runtime's cache would hold it; the input is not touched. */
+function asRelated(config: OperatorConfig<unknown>, parent: Parent<unknown>, obj: KubeObject, index: number) {
+  const refs = config.related ?? [];
+  const ref = refs.find((r) => r.type.apiVersion === obj.apiVersion && r.type.kind === obj.kind);
+  const name = obj.metadata?.name;
+  if (!ref || typeof name !== 'string' || name === '') {
+    const declared = [...new Set(refs.map((r) => describeType(r.type)))].join(', ') || 'none';
+    const what = `related[${index}] (${obj.kind ?? 'no kind'} ${obj.apiVersion ?? 'no apiVersion'}${name ? ` "${name}"` : ''})`;
+    const why = !ref
+      ? `is not of a type operator "${config.name}" relates to (${declared}); set its apiVersion and kind to one of those`
+      : 'has no metadata.name; every object in a cluster has one';
+    throw new OperonError('CONFIG_INVALID', `The test input is invalid: ${what} ${why}.`);
+  }
+  const namespace = obj.metadata?.namespace ?? (ref.type.namespaced ? parent.metadata.namespace : undefined);
+  // Frozen as the cache's objects are, so a sync that changes one fails here as it would at run time.
+  return deepFreeze({
+    ...structuredClone(obj),
+    metadata: {
+      ...structuredClone(obj.metadata),
+      name,
+      ...(namespace === undefined ? {} : { namespace }),
+      uid:
+        obj.metadata?.uid ??
+        `test-uid-${ref.type.kind.toLowerCase()}-${namespace ? `${namespace}-` : ''}${name}`,
+    },
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+  return value;
 }
 
 /** A current child as the runtime's cache would hold it; the input is not touched. */

@@ -7,6 +7,7 @@ export * from './builtins.js';
 export * from './conditions.js';
 export * from './custom-resource.js';
 export * from './kube-object.js';
+export * from './related.js';
 export * from './resource-type.js';
 export * from './sync.js';
 export * from './update-strategy.js';

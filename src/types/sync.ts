@@ -1,6 +1,7 @@
 import type { V1Condition, V1ObjectMeta } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
 import type { KubeObject } from './kube-object.js';
+import type { RelatedRef } from './related.js';
 import type { ResourceType } from './resource-type.js';
 import type { UpdateStrategy } from './update-strategy.js';
 
@@ -78,6 +79,19 @@ export interface SyncRequest<TSpec = JsonObject, TStatus = JsonObject> {
   children<T extends KubeObject>(ref: ChildRef<T>): readonly T[];
   /** One current child of a declared type by name (namespace = the parent's), or undefined. */
   child<T extends KubeObject>(ref: ChildRef<T>, name: string): T | undefined;
+  /**
+   * The object a declared relation (`@Related`) selects for this parent, from Operon's caches: the
+   * named object, or for a selector the first match by name; undefined when there is none (not
+   * created yet, deleted, or the selection is `undefined`). Frozen: copy before changing it.
+   * @throws OperonError `CONFIG_INVALID` when `ref` is not one of this operator's relations.
+   */
+  related<T extends KubeObject>(ref: RelatedRef<T>): T | undefined;
+  /**
+   * Every object a declared relation selects for this parent, sorted by name: for a name selection
+   * `[obj]` or `[]`.
+   * @throws OperonError `CONFIG_INVALID` when `ref` is not one of this operator's relations.
+   */
+  relatedList<T extends KubeObject>(ref: RelatedRef<T>): readonly T[];
 }
 
 /**

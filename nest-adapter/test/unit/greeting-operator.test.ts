@@ -71,6 +71,8 @@ describe('GreetingOperator with Nest DI, without a cluster', () => {
       log: silentLogger(),
       children: () => [],
       child: () => undefined,
+      related: () => undefined,
+      relatedList: () => [],
     };
     const res = await config.sync(request);
     assert.deepEqual(res.status, { text: 'Hello, Nest!' });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ApiError, type ApiStatus } from './api-error.js';
@@ -84,6 +85,8 @@ export class ApiClient {
     options: ApiClientOptions = {},
   ) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    // Every write in flight listens to it (see RequestSignal): hundreds at once are normal.
+    setMaxListeners(0, this.writes.signal);
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) {
       throw new ApiError(0, 'connect', '/', undefined, {

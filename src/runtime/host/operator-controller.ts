@@ -17,6 +17,7 @@ import type { EventRecorder } from '../reconcile/event-recorder.js';
 import type { OperatorCache } from '../reconcile/operator-cache.js';
 import { passSignal } from '../reconcile/pass-deadline.js';
 import { type PassResult, ReconcileError, Reconciler } from '../reconcile/reconciler.js';
+import { RelatedWatches } from '../related/related-watches.js';
 
 /** Settings a host passes to each of its operators. */
 export interface OperatorRunOptions {
@@ -46,6 +47,8 @@ export class OperatorController {
   readonly queue: WorkQueue;
   private readonly parentInformers: SharedInformer<KubeObject>[] = [];
   private readonly childInformers = new Map<string, SharedInformer<KubeObject>[]>();
+  /** The operator's relations (`config.related`); undefined when it has none. */
+  private readonly related: RelatedWatches | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly operatorCache: OperatorCache;
   private readonly reconciler: Reconciler;
@@ -97,6 +100,9 @@ export class OperatorController {
       }
       this.childInformers.set(resourceTypeId(ref.type), list);
     }
+    this.related = config.related?.length
+      ? new RelatedWatches(registry, config.related, scopes, parentType, (key) => this.queue.add(key))
+      : undefined;
     this.operatorCache = this.cache();
     // The periodic resync is applied here, not by the reconciler, so that a pass the author asked to
     // repeat (`resync`) is told apart from a plain success in the metrics.
@@ -108,6 +114,7 @@ export class OperatorController {
       log,
       onError: (reason) => options.onReconcileError?.(config.name, reason),
       reconcileTimeoutMs: options.reconcileTimeoutMs,
+      related: this.related,
     });
     this.reconcileTimeoutMs = options.reconcileTimeoutMs;
     this.queue = new WorkQueue(
@@ -120,9 +127,15 @@ export class OperatorController {
     );
   }
 
-  /** Every informer this operator reads. */
+  /** Every informer this operator reads: parents, children and related objects. */
   informers(): SharedInformer<KubeObject>[] {
-    return [...this.parentInformers, ...[...this.childInformers.values()].flat()];
+    // A set: a relation to the parent's own type reads the parents' informer.
+    const all = new Set([
+      ...this.parentInformers,
+      ...[...this.childInformers.values()].flat(),
+      ...(this.related?.informers() ?? []),
+    ]);
+    return [...all];
   }
 
   /** Starts reconciling once every informer this operator needs has synced (DESIGN rule 1). */
@@ -187,6 +200,7 @@ export class OperatorController {
   /** Stops taking work and waits for in-flight reconciles (up to `timeoutMs`). */
   async stop(timeoutMs: number): Promise<boolean> {
     for (const u of this.unsubscribe.splice(0)) u();
+    this.related?.stop();
     const { drained } = await this.queue.shutdown(timeoutMs);
     return drained;
   }

@@ -20,6 +20,9 @@ import {
   validateSyncResponse,
 } from '../planner/index.js';
 import type { ReconcileResult } from '../queue/index.js';
+import { NO_RELATED, type RelatedLookup, relatedLookup } from '../related/related-lookup.js';
+import type { RelatedSource } from '../related/related-watches.js';
+import { type ResolvedSelection, resolveSelections } from '../related/selection.js';
 import { ChildWriter, type WriteResult } from './child-writer.js';
 import type { EventRecorder } from './event-recorder.js';
 import { addFinalizerPatch, type JsonPatchOp, removeFinalizerPatch } from './finalizer-patch.js';
@@ -45,6 +48,11 @@ export interface ReconcilerDeps {
   onError?: (reason: string) => void;
   /** The deadline of one pass, for messages (the caller's signal enforces it). Default 60 s. */
   reconcileTimeoutMs?: number;
+  /**
+   * The caches and reverse index of the operator's relations (`config.related`). Without it a
+   * relation selects nothing (a reconciler run outside a controller, e.g. in a unit test).
+   */
+  related?: RelatedSource;
 }
 
 /** After `finalize` reports not done and names no delay. */
@@ -127,6 +135,7 @@ export class Reconciler {
     if (!parent) {
       // Deleted; its children are garbage-collected through their owner references.
       this.own.forget(key);
+      this.deps.related?.forget(key);
       return;
     }
     const writes = this.own.of(key, parent.metadata.uid);
@@ -135,7 +144,7 @@ export class Reconciler {
       name: parent.metadata.name,
       reconcileId: reconcileId(),
     });
-    if (parent.metadata.deletionTimestamp) return this.finalize(parent, writes, log, signal);
+    if (parent.metadata.deletionTimestamp) return this.finalize(key, parent, writes, log, signal);
 
     const { config } = this.deps;
     const addFinalizer = config.finalize && addFinalizerPatch(parent.metadata.finalizers, this.finalizer);
@@ -149,6 +158,8 @@ export class Reconciler {
 
     const spec = await transformAndValidateSpec(config.parent.spec, (parent as { spec?: unknown }).spec);
     if (!spec.ok) {
+      // What the parent relates to is unknown until the spec is fixed, and that fix is an event.
+      this.deps.related?.forget(key);
       return this.fail(
         parent,
         writes,
@@ -158,11 +169,15 @@ export class Reconciler {
       );
     }
 
+    const related = this.relate(key, parent, spec.spec);
+    if (typeof related === 'string') {
+      return this.fail(parent, writes, log, 'InvalidRelatedSelection', `${related}. No child was changed.`);
+    }
     const view = writes.view(this.deps.cache);
     let response: SyncResponse;
     try {
       response = await untilAborted(
-        config.sync(this.request(parent, spec.spec, false, view, signal, log)),
+        config.sync(this.request(parent, spec.spec, false, view, signal, log, related)),
         signal,
       );
     } catch (e) {
@@ -370,21 +385,37 @@ export class Reconciler {
   }
 
   private async finalize(
+    key: string,
     parent: ParentObject,
     writes: ParentWrites,
     log: Logger,
     signal: AbortSignal,
   ): Promise<PassResult> {
     const { config } = this.deps;
-    if (!config.finalize || !parent.metadata.finalizers?.includes(this.finalizer)) return;
-    // Done already: the cache has not yet seen the finalizer go. finalize is never called twice.
-    if (writes.finalized) return;
+    // Done already (the cache has not yet seen the finalizer go), or nothing to finalize: the
+    // parent is on its way out, and no related change concerns it any more.
+    if (!config.finalize || !parent.metadata.finalizers?.includes(this.finalizer) || writes.finalized) {
+      this.deps.related?.forget(key);
+      return;
+    }
     // A finalize must run even if the spec became invalid: it gets the spec as transformed,
     // unchecked, or the raw spec when it cannot even be transformed.
     const { spec } = await transformAndValidateSpec(config.parent.spec, (parent as { spec?: unknown }).spec);
+    // Related objects are read for finalize too (it may need the credentials to clean up), and a
+    // change to them runs it again.
+    const related = this.relate(key, parent, spec);
+    if (typeof related === 'string') {
+      return this.fail(
+        parent,
+        writes,
+        log,
+        'InvalidRelatedSelection',
+        `${related}. The finalizer stays until finalize succeeds.`,
+      );
+    }
     let response: FinalizeResponse;
     try {
-      const request = this.request(parent, spec, true, writes.view(this.deps.cache), signal, log);
+      const request = this.request(parent, spec, true, writes.view(this.deps.cache), signal, log, related);
       response = await untilAborted(config.finalize(request), signal);
     } catch (e) {
       if (e instanceof PassAborted) throw e;
@@ -446,6 +477,7 @@ export class Reconciler {
     view: OperatorCache,
     signal: AbortSignal,
     log: Logger,
+    related: RelatedLookup,
   ): SyncRequest<unknown> {
     return syncRequest(
       { ...parent, spec } as Parent<unknown>,
@@ -453,7 +485,35 @@ export class Reconciler {
       (type) => view.childrenOf(type, parent.metadata.uid),
       signal,
       log,
+      related,
     );
+  }
+
+  /**
+   * Works out what each relation selects for this parent (its `select` called with the parent as
+   * `sync` sees it), records that in the reverse index so a change to a selected object runs this
+   * parent again, and returns the lookup `req.related` answers with; or, when a `select` threw or
+   * returned something unusable, why (the parent then selects nothing until its next pass).
+   *
+   * @remarks
+   * The index is updated before `sync` reads the caches and with no `await` in between, so an
+   * event for a newly selected object either is already in the cache `sync` reads, or finds the
+   * parent in the index and queues it again.
+   */
+  private relate(key: string, parent: ParentObject, spec: unknown): RelatedLookup | string {
+    const refs = this.deps.config.related ?? [];
+    const source = this.deps.related;
+    if (refs.length === 0) return NO_RELATED;
+    const resolved = resolveSelections(refs, { ...parent, spec } as Parent<unknown>, source?.namespaces);
+    if (!resolved.ok) {
+      source?.forget(key);
+      return `A related selection is invalid: ${resolved.problems.join('; ')}`;
+    }
+    const selections = [...resolved.selections.values()].filter(
+      (s): s is ResolvedSelection => s !== undefined,
+    );
+    source?.track(key, selections);
+    return relatedLookup(refs, resolved.selections, (selection) => source?.objects(selection) ?? []);
   }
 
   /**
@@ -555,7 +615,10 @@ export class Reconciler {
     consequence: string,
   ): Promise<PassResult> {
     const kind = this.deps.config.parent.type.kind;
-    const message = `${hook} gave up: ${e.message}. ${consequence} Not retried until the ${kind} or one of its children changes.`;
+    const what = this.deps.config.related?.length
+      ? 'one of its children or related objects'
+      : 'one of its children';
+    const message = `${hook} gave up: ${e.message}. ${consequence} Not retried until the ${kind} or ${what} changes.`;
     // Unreported, the failure would be invisible: retry (with backoff) until the status says it.
     if (!(await this.report(parent, writes, log, e.reason, message, e))) {
       throw new ReconcileError('SYNC_FAILED', `${e.reason}: ${message}`, { cause: e });

@@ -52,6 +52,8 @@ function request(children: Record<string, unknown[]> = {}): SyncRequest {
     finalizing: false,
     children: (ref) => (children[ref.property] ?? []) as never,
     child: () => undefined,
+    related: () => undefined,
+    relatedList: () => [],
   };
 }
 

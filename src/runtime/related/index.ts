@@ -1,0 +1,20 @@
+/**
+ * @packageDocumentation
+ * Related resources: objects a parent reads but Operon never writes. What a parent selects
+ * (`selection.ts`, pure), the reverse index from related objects to parents (`related-index.ts`),
+ * the shared informers and handlers of one operator's relations (`related-watches.ts`), and the
+ * lookup `req.related` answers with (`related-lookup.ts`).
+ */
+
+export { RelatedIndex } from './related-index.js';
+export { NO_RELATED, type RelatedLookup, relatedLookup } from './related-lookup.js';
+export { NAMESPACE_INDEX, namespaceIndex, type RelatedSource, RelatedWatches } from './related-watches.js';
+export {
+  labelSelectorProblem,
+  matchesLabelSelector,
+  type ResolvedSelection,
+  type ResolvedSelections,
+  resolveSelections,
+  type SelectionResult,
+  selects,
+} from './selection.js';
