@@ -410,6 +410,17 @@ describe('the related-secret example with only its generated RBAC', () => {
       asAccount.close();
     }
   }
+  const createDatabase = (name: string, passwordSecret: string) =>
+    c.api.request({
+      method: 'POST',
+      path: dbPath(),
+      body: {
+        apiVersion: 'example.com/v1alpha1',
+        kind: 'Database',
+        metadata: { name },
+        spec: { passwordSecret },
+      },
+    });
   function run(kubeConfig: KubeConfig): { host: OperonHost; forbidden: RequestRecord[] } {
     const container = new Container();
     container.bind(ExampleDatabaseOperator).toSelf();
@@ -431,16 +442,7 @@ describe('the related-secret example with only its generated RBAC', () => {
     const { host, forbidden } = run(kc);
     await host.start();
     try {
-      await c.api.request({
-        method: 'POST',
-        path: dbPath(),
-        body: {
-          apiVersion: 'example.com/v1alpha1',
-          kind: 'Database',
-          metadata: { name: 'orders' },
-          spec: { passwordSecret: 'orders-pw' },
-        },
-      });
+      await createDatabase('orders', 'orders-pw');
       await status(
         'orders',
         (s) => String(s?.password).startsWith('waiting for Secret orders-pw'),
@@ -496,16 +498,7 @@ describe('the related-secret example with only its generated RBAC', () => {
       missing.map((m) => `${m.verb} ${m.resource}`),
       ['list secrets'],
     );
-    await c.api.request({
-      method: 'POST',
-      path: dbPath(),
-      body: {
-        apiVersion: 'example.com/v1alpha1',
-        kind: 'Database',
-        metadata: { name: 'blocked' },
-        spec: { passwordSecret: 'x' },
-      },
-    });
+    await createDatabase('blocked', 'x');
     const { host } = run(kc);
     const starting = host.start().catch(() => undefined);
     try {

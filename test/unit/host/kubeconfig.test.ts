@@ -130,110 +130,98 @@ describe('defaultKubeConfig', () => {
       (e: Error) => noCluster(e) && e.message.startsWith(`Cannot read the kubeconfig ${broken}`),
     );
   });
-});
 
-describe('defaultKubeConfig: Operon’s own reader, as kubectl reads', () => {
-  let home: string;
-  let dir: string;
-  beforeEach(() => {
-    home = mkdtempSync(join(tmpdir(), 'operon-home-'));
-    dir = mkdtempSync(join(tmpdir(), 'operon-kc-'));
-  });
-  afterEach(() => {
-    rmSync(home, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const token = () => join(dir, 'no-token');
-
-  it('returns an OperonKubeConfig, not client-node’s', () => {
-    const a = join(dir, 'a.yaml');
-    writeFileSync(a, kubeconfig('https://a:6443'));
-    assert.ok(
-      defaultKubeConfig({ env: { KUBECONFIG: a }, home, serviceAccountToken: token() }) instanceof
-        OperonKubeConfig,
-    );
-  });
-
-  it('KUBECONFIG=a:b: the first file to define a name, or to set current-context, wins', () => {
-    const a = join(dir, 'a.yaml');
-    const b = join(dir, 'b.yaml');
-    // a sets no context; b sets one, and redefines a's cluster `c`.
-    writeFileSync(a, 'clusters: [{ name: c, cluster: { server: "https://from-a" } }]\n');
-    writeFileSync(b, kubeconfig('https://from-b'));
-    const kc = defaultKubeConfig({
-      env: { KUBECONFIG: [a, b].join(delimiter) },
-      home,
-      serviceAccountToken: token(),
+  describe('Operon’s own reader, as kubectl reads', () => {
+    it('returns an OperonKubeConfig, not client-node’s', () => {
+      const a = join(dir, 'a.yaml');
+      writeFileSync(a, kubeconfig('https://a:6443'));
+      assert.ok(
+        defaultKubeConfig({ env: { KUBECONFIG: a }, home, serviceAccountToken: token() }) instanceof
+          OperonKubeConfig,
+      );
     });
-    assert.equal(kc.getCurrentContext(), 'ctx');
-    assert.equal(kc.getCurrentCluster()?.server, 'https://from-a');
-    // Both set a context: the first one's.
-    writeFileSync(a, kubeconfig('https://a2', 'ctx-a').replace('name: ctx,', 'name: ctx-a,'));
-    const again = defaultKubeConfig({
-      env: { KUBECONFIG: [a, b].join(delimiter) },
-      home,
-      serviceAccountToken: token(),
+
+    it('KUBECONFIG=a:b: the first file to define a name, or to set current-context, wins', () => {
+      const a = join(dir, 'a.yaml');
+      const b = join(dir, 'b.yaml');
+      // a sets no context; b sets one, and redefines a's cluster `c`.
+      writeFileSync(a, 'clusters: [{ name: c, cluster: { server: "https://from-a" } }]\n');
+      writeFileSync(b, kubeconfig('https://from-b'));
+      const kc = defaultKubeConfig({
+        env: { KUBECONFIG: [a, b].join(delimiter) },
+        home,
+        serviceAccountToken: token(),
+      });
+      assert.equal(kc.getCurrentContext(), 'ctx');
+      assert.equal(kc.getCurrentCluster()?.server, 'https://from-a');
+      // Both set a context: the first one's.
+      writeFileSync(a, kubeconfig('https://a2', 'ctx-a').replace('name: ctx,', 'name: ctx-a,'));
+      const again = defaultKubeConfig({
+        env: { KUBECONFIG: [a, b].join(delimiter) },
+        home,
+        serviceAccountToken: token(),
+      });
+      assert.equal(again.getCurrentContext(), 'ctx-a');
+      assert.equal(again.getCurrentCluster()?.server, 'https://a2');
     });
-    assert.equal(again.getCurrentContext(), 'ctx-a');
-    assert.equal(again.getCurrentCluster()?.server, 'https://a2');
+
+    it('relative paths in a kubeconfig are relative to its own folder', () => {
+      mkdirSync(join(home, '.kube'), { recursive: true });
+      writeFileSync(
+        join(home, '.kube', 'config'),
+        kubeconfig('https://home:6443').replace(
+          'server: "https://home:6443"',
+          'server: "https://home:6443", certificate-authority: ca.crt',
+        ),
+      );
+      const kc = defaultKubeConfig({ env: {}, home, serviceAccountToken: token() });
+      assert.equal(kc.getCurrentCluster()?.caFile, join(home, '.kube', 'ca.crt'));
+    });
+
+    it('in a Pod: reads the env it is given, and the CA and namespace next to the token', async () => {
+      const tokenFile = join(dir, 'token');
+      writeFileSync(tokenFile, 'sa\n');
+      writeFileSync(join(dir, 'ca.crt'), 'CA');
+      writeFileSync(join(dir, 'namespace'), 'ops');
+      const env = { KUBERNETES_SERVICE_HOST: 'fd00::10', KUBERNETES_SERVICE_PORT: '6443' };
+      const kc = defaultKubeConfig({ env, home, serviceAccountToken: tokenFile });
+      assert.equal(kc.getCurrentCluster()?.server, 'https://[fd00::10]:6443');
+      assert.equal(kc.getContextObject(kc.getCurrentContext())?.namespace, 'ops');
+      const settings = await kc.connectionSettings();
+      assert.equal(settings.headers.Authorization, 'Bearer sa');
+      assert.equal(String(settings.tls.ca), 'CA');
+    });
+
+    it('in a Pod without KUBERNETES_SERVICE_PORT: says so, and goes on to the next source', () => {
+      const tokenFile = join(dir, 'token');
+      writeFileSync(tokenFile, 'sa');
+      assert.throws(
+        () =>
+          defaultKubeConfig({
+            env: { KUBERNETES_SERVICE_HOST: '10.0.0.1' },
+            home,
+            serviceAccountToken: tokenFile,
+          }),
+        (e: Error) =>
+          noCluster(e) &&
+          e.message.includes('KUBERNETES_SERVICE_HOST is set, but KUBERNETES_SERVICE_PORT is not') &&
+          e.message.includes('KUBECONFIG: not set'),
+      );
+    });
   });
 
-  it('relative paths in a kubeconfig are relative to its own folder', () => {
-    mkdirSync(join(home, '.kube'), { recursive: true });
-    writeFileSync(
-      join(home, '.kube', 'config'),
-      kubeconfig('https://home:6443').replace(
-        'server: "https://home:6443"',
-        'server: "https://home:6443", certificate-authority: ca.crt',
-      ),
-    );
-    const kc = defaultKubeConfig({ env: {}, home, serviceAccountToken: token() });
-    assert.equal(kc.getCurrentCluster()?.caFile, join(home, '.kube', 'ca.crt'));
-  });
-
-  it('in a Pod: reads the env it is given, and the CA and namespace next to the token', async () => {
-    const tokenFile = join(dir, 'token');
-    writeFileSync(tokenFile, 'sa\n');
-    writeFileSync(join(dir, 'ca.crt'), 'CA');
-    writeFileSync(join(dir, 'namespace'), 'ops');
-    const env = { KUBERNETES_SERVICE_HOST: 'fd00::10', KUBERNETES_SERVICE_PORT: '6443' };
-    const kc = defaultKubeConfig({ env, home, serviceAccountToken: tokenFile });
-    assert.equal(kc.getCurrentCluster()?.server, 'https://[fd00::10]:6443');
-    assert.equal(kc.getContextObject(kc.getCurrentContext())?.namespace, 'ops');
-    const settings = await kc.connectionSettings();
-    assert.equal(settings.headers.Authorization, 'Bearer sa');
-    assert.equal(String(settings.tls.ca), 'CA');
-  });
-
-  it('in a Pod without KUBERNETES_SERVICE_PORT: says so, and goes on to the next source', () => {
-    const tokenFile = join(dir, 'token');
-    writeFileSync(tokenFile, 'sa');
-    assert.throws(
-      () =>
-        defaultKubeConfig({
-          env: { KUBERNETES_SERVICE_HOST: '10.0.0.1' },
-          home,
-          serviceAccountToken: tokenFile,
-        }),
-      (e: Error) =>
-        noCluster(e) &&
-        e.message.includes('KUBERNETES_SERVICE_HOST is set, but KUBERNETES_SERVICE_PORT is not') &&
-        e.message.includes('KUBECONFIG: not set'),
-    );
-  });
-});
-
-describe('defaultLogger (what Operon.run logs with when given no logger)', () => {
-  it('logs at info by default, as runOperators does', () => {
-    assert.equal(defaultLogger({}).level, 'info');
-  });
-  it('honours LOG_LEVEL, including silent', () => {
-    assert.equal(defaultLogger({ LOG_LEVEL: 'debug' }).level, 'debug');
-    assert.equal(defaultLogger({ LOG_LEVEL: 'silent' }).level, 'silent');
-  });
-  it('is silent under a test runner unless LOG_LEVEL is set', () => {
-    assert.equal(defaultLogger({ NODE_TEST_CONTEXT: 'child-v8' }).level, 'silent');
-    assert.equal(defaultLogger({ NODE_ENV: 'test' }).level, 'silent');
-    assert.equal(defaultLogger({ NODE_ENV: 'test', LOG_LEVEL: 'warn' }).level, 'warn');
+  describe('defaultLogger (what Operon.run logs with when given no logger)', () => {
+    it('logs at info by default, as runOperators does', () => {
+      assert.equal(defaultLogger({}).level, 'info');
+    });
+    it('honours LOG_LEVEL, including silent', () => {
+      assert.equal(defaultLogger({ LOG_LEVEL: 'debug' }).level, 'debug');
+      assert.equal(defaultLogger({ LOG_LEVEL: 'silent' }).level, 'silent');
+    });
+    it('is silent under a test runner unless LOG_LEVEL is set', () => {
+      assert.equal(defaultLogger({ NODE_TEST_CONTEXT: 'child-v8' }).level, 'silent');
+      assert.equal(defaultLogger({ NODE_ENV: 'test' }).level, 'silent');
+      assert.equal(defaultLogger({ NODE_ENV: 'test', LOG_LEVEL: 'warn' }).level, 'warn');
+    });
   });
 });
