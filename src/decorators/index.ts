@@ -27,4 +27,13 @@ export {
   readSyncMetadata,
 } from './read-metadata.js';
 export { Related, type RelatedPropertyDecorator } from './related.js';
+export {
+  Rule,
+  type RuleDecorator,
+  type RuleMetadata,
+  type RuleOptions,
+  type RuleReason,
+  readRuleMetadata,
+  type ValidationRule,
+} from './rule.js';
 export { Sync } from './sync.js';

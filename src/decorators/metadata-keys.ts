@@ -15,5 +15,8 @@ export const SYNC_METADATA = 'operon:sync';
 /** Key of the list of methods `@Finalize` marks on a class. */
 export const FINALIZE_METADATA = 'operon:finalize';
 
+/** Key of the list of {@link RuleMetadata} `@Rule` prepends to on a (spec or status) class. */
+export const RULE_METADATA = 'operon:rule';
+
 /** The reflect key inversify 8 sets on a class once `injectable()` ran on it. */
 export const INVERSIFY_INJECTABLE_FLAG = '@inversifyjs/core/classIsInjectableFlagReflectKey';

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { getMetadataStorage, validateSync } from 'class-validator';
 import { targetConstructorToSchema } from 'class-validator-jsonschema';
 import type { DataClass } from '../types/custom-resource.js';
+import { addValidationRules, celConverters } from './cel-rules.js';
 import { classTransformerStorage, typeHint } from './class-transformer-storage.js';
 import { type Converter, structuralConverters } from './converters.js';
 import { freeObject, isRecord, type JsonSchema, type RawSchema } from './json-schema.js';
@@ -29,7 +30,9 @@ export interface ClassSchemaOptions {
  * `@Type(() => Item)`, or any property whose TypeScript type is a class) are inlined rather than
  * `$ref`'d, arrays of classes become `items`, enums keep their values and type, `@IsOptional()`
  * properties are not `required`, and `@JSONSchema({...})` from class-validator-jsonschema merges
- * extra keywords such as `description` into a property.
+ * extra keywords such as `description` into a property. `@Rule`s, and the exact CEL equivalents of
+ * `@Contains`, `@NotContains`, `@ArrayContains` and `@ArrayNotContains`, become
+ * `x-kubernetes-validations` on their nodes (see `addValidationRules`), for the API server to check.
  *
  * Only decorated properties exist for the schema, as for class-validator: the API server prunes a
  * field the schema does not name, so give every field at least one decorator (`@Allow()` will do).
@@ -64,7 +67,8 @@ class RawClassSchema {
     private readonly defaults: boolean,
     private readonly notes: string[],
   ) {
-    this.converters = structuralConverters((c) => this.forClass(c));
+    // Contains/NotContains become CEL rules (see cel-rules.ts), not the library's regex patterns.
+    this.converters = { ...structuralConverters((c) => this.forClass(c)), ...celConverters() };
   }
 
   forClass(cls: DataClass): RawSchema {
@@ -88,7 +92,9 @@ class RawClassSchema {
         this.notes.push(
           `${cls.name} has no class-validator decorators, so its fields are not described; it accepts any field`,
         );
-        return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+        const open: RawSchema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+        addValidationRules(cls, open);
+        return open;
       }
       for (const [name, prop] of Object.entries(properties)) {
         properties[name] = this.completeProperty(cls, name, isRecord(prop) ? prop : {});
@@ -106,6 +112,8 @@ class RawClassSchema {
       );
       if (required.length > 0) schema.required = required;
       else delete schema.required;
+      // Once every property has its final type: a CEL literal must match the node's type.
+      addValidationRules(cls, schema);
       return schema;
     } finally {
       this.stack.pop();

@@ -1,3 +1,5 @@
+import type { ValidationRule } from '../decorators/rule.js';
+
 /**
  * One node of a CRD's OpenAPI v3 schema (`JSONSchemaProps` in apiextensions.k8s.io/v1), with the
  * wire names of its fields.
@@ -46,7 +48,8 @@ export interface JsonSchema {
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
-  'x-kubernetes-validations'?: { rule: string; message?: string; messageExpression?: string }[];
+  /** CEL rules the API server checks at admission (from `@Rule` and some class-validator decorators). */
+  'x-kubernetes-validations'?: ValidationRule[];
 }
 
 /** The `type` values a structural schema uses. */
