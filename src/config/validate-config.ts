@@ -36,8 +36,7 @@ export function operatorConfigProblems(config: OperatorConfig<unknown>): string[
  * @remarks
  * Checks: a `sync` function; the operator name is a DNS-1123 label; the parent type has kind,
  * version and plural (and a group, for a custom resource); spec and status are classes; each child
- * type is declared once, with a known update strategy, and is not cluster-scoped under a namespaced
- * parent; each relation (`related`) has a complete resource type, a `select` function and a
+ * type is declared once, with a known update strategy; each relation (`related`) has a complete resource type, a `select` function and a
  * property of its own; the finalizer name is `<domain>/<name>`. It does not contact the API server.
  *
  * A related type may be the parent's own type or a declared child type: reading another parent
@@ -191,7 +190,6 @@ function checkParent(config: OperatorConfig<unknown>, label: string, vocabulary:
 function checkChildren(config: OperatorConfig<unknown>, label: string, vocabulary: Vocabulary): string[] {
   const problems: string[] = [];
   const what = vocabulary === 'decorators' ? '@Child' : 'child';
-  const parent = config.parent?.type;
   const seen = new Map<string, ChildRef<KubeObject>>();
   for (const child of config.children ?? []) {
     const type: ResourceType | undefined = child?.type;
@@ -221,11 +219,6 @@ function checkChildren(config: OperatorConfig<unknown>, label: string, vocabular
         `${label}: ${name} declares ${describeType(type)} a second time (already on '${first.property}'). Declare each child type once and return all its objects from sync.`,
       );
     } else seen.set(key, child);
-    if (parent?.namespaced && type.namespaced === false) {
-      problems.push(
-        `${label}: ${name} is ${describeType(type)}, which is cluster-scoped, but the parent ${describeType(parent)} is namespaced; Kubernetes does not let a namespaced object own a cluster-scoped one. Make the parent cluster-scoped (namespaced: false) or manage ${type.kind} objects another way.`,
-      );
-    }
   }
   return problems;
 }

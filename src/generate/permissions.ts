@@ -77,8 +77,10 @@ const VERB_ORDER: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update',
  *
  * @remarks
  * Per operator:
- * - parent: `get`, `list`, `watch`; `patch` only with a finalize step (the finalizer is added and
- *   removed with a merge patch);
+ * - parent: `get`, `list`, `watch`; `patch` only with a finalize step, or with a cluster-scoped
+ *   child of a namespaced parent, which Operon deletes itself before it removes its finalizer (the
+ *   finalizer is added and removed with a JSON patch). A child in another namespace needs the same
+ *   finalizer, but no declaration says so: grant `patch` yourself for such an operator;
  * - `<plural>/status`: `patch` (the status is written by server-side apply on the subresource);
  * - `<plural>/finalizers`: `update`: children carry an owner reference with `blockOwnerDeletion`,
  *   which the OwnerReferencesPermissionEnforcement admission plugin allows only to who may update
@@ -111,6 +113,14 @@ export function requiredPermissions(
     const who = `operator ${op.name}`;
     acc.add(parent, '', ['get', 'list', 'watch'], `${who} watches its parents`);
     if (op.finalize !== undefined) acc.add(parent, '', ['patch'], `${who} adds and removes its finalizer`);
+    else if (parent.namespaced && op.children.some((c) => !c.type.namespaced)) {
+      acc.add(
+        parent,
+        '',
+        ['patch'],
+        `${who} holds its parents with a finalizer until it deletes their cluster-scoped children`,
+      );
+    }
     acc.add(parent, 'status', ['patch'], `${who} writes the parent's status`);
     acc.add(parent, 'finalizers', ['update'], `${who} sets blockOwnerDeletion on its children`);
     for (const child of op.children) {

@@ -2,11 +2,13 @@ import { buildOperatorConfig } from '../config/build-config.js';
 import type { OperatorConfig } from '../config/operator-config.js';
 import { OperonError } from '../errors/operon-error.js';
 import type { Logger } from '../observability/logger.js';
-import { describeDeclared } from '../runtime/planner/child-types.js';
+import { childRefFor, describeDeclared } from '../runtime/planner/child-types.js';
 import {
-  controllerOf,
   decorateChild,
+  isControlledBy,
+  isTrackedPlacement,
   type Ownership,
+  PARENT_UID_LABEL,
   type ParentObject,
   parentOwnerReference,
 } from '../runtime/planner/ownership.js';
@@ -156,7 +158,9 @@ export async function planSync(
     desired: response.children,
     current: prepared.current,
   });
-  const desired = response.children.map((c) => decorateChild(c, ownership));
+  const desired = response.children.map((c) =>
+    decorateChild(c, ownership, childRefFor(config.children, c)?.type),
+  );
   return { response, plan, desired };
 }
 
@@ -226,7 +230,7 @@ async function prepare(
   const current = (input.children ?? []).map((c, i) => asCached(config, parent, c, i));
   // The runtime shows sync only the children this parent controls, sorted by name.
   const mine = current
-    .filter((c) => controllerOf(c)?.uid === parent.metadata.uid)
+    .filter((c) => isControlledBy(c, parent.metadata.uid))
     .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
   const withSpec = { ...parent, spec: spec.spec };
   const request = syncRequest(
@@ -325,6 +329,9 @@ function asCached(
     (ref.type.namespaced && parentType.namespaced ? parent.metadata.namespace : undefined);
   const owners = child.metadata?.ownerReferences ?? [];
   const controlled = owners.some((o) => o.controller === true);
+  // As the runtime writes it: an owner reference, or the parent's UID label where no reference can be.
+  const tracked = isTrackedPlacement(ref.type, namespace, parent as ParentObject, parentType);
+  const labels = child.metadata?.labels ?? {};
   return {
     ...child,
     metadata: {
@@ -334,9 +341,13 @@ function asCached(
       uid:
         child.metadata?.uid ??
         `test-uid-${ref.type.kind.toLowerCase()}-${namespace ? `${namespace}-` : ''}${name}`,
-      ownerReferences: controlled
-        ? owners
-        : [parentOwnerReference(parent as ParentObject, parentType), ...owners],
+      ...(controlled || !tracked
+        ? {
+            ownerReferences: controlled
+              ? owners
+              : [parentOwnerReference(parent as ParentObject, parentType), ...owners],
+          }
+        : { labels: { [PARENT_UID_LABEL]: parent.metadata.uid, ...labels } }),
     },
   };
 }

@@ -8,12 +8,14 @@ import type {
   V1Ingress,
   V1Job,
   V1Lease,
+  V1LimitRange,
   V1Namespace,
   V1NetworkPolicy,
   V1PersistentVolumeClaim,
   V1Pod,
   V1PodDisruptionBudget,
   V1ReplicaSet,
+  V1ResourceQuota,
   V1Role,
   V1RoleBinding,
   V1Secret,
@@ -36,6 +38,8 @@ export const PersistentVolumeClaim = resourceType<V1PersistentVolumeClaim>({
   kind: 'PersistentVolumeClaim',
 });
 export const Namespace = resourceType<V1Namespace>({ version: 'v1', kind: 'Namespace', namespaced: false });
+export const ResourceQuota = resourceType<V1ResourceQuota>({ version: 'v1', kind: 'ResourceQuota' });
+export const LimitRange = resourceType<V1LimitRange>({ version: 'v1', kind: 'LimitRange' });
 
 export const Deployment = resourceType<V1Deployment>({ group: 'apps', version: 'v1', kind: 'Deployment' });
 export const StatefulSet = resourceType<V1StatefulSet>({ group: 'apps', version: 'v1', kind: 'StatefulSet' });

@@ -61,9 +61,12 @@ export type RelatedSelect<TSpec = unknown> = (parent: Parent<TSpec>) => RelatedS
  * pass it to `req.related(ref)` / `req.relatedList(ref)` in `sync`.
  *
  * @remarks
- * Operon watches the related type (one watch per type and namespace, shared by every operator of
- * the process) and runs a pass for exactly the parents whose selection names or matches an object
- * that was added, changed or deleted.
+ * Operon watches the related type (one metadata-only watch per type and namespace, shared by every
+ * operator of the process) and runs a pass for exactly the parents whose selection names or matches
+ * an object that was added, changed or deleted. Only the selected objects are read in full (and
+ * kept while selected and unchanged), before `sync` runs, so `req.related` stays synchronous. As
+ * with any cache, what `sync` gets may lag the cluster a little; a change it missed runs the parent
+ * again.
  *
  * @example
  * ```ts

@@ -56,7 +56,9 @@ export interface Parent<TSpec, TStatus = JsonObject> extends KubeObject {
  *
  * @remarks
  * Children are read from the shared caches, never from the API server; they are exactly the
- * objects of a declared type that carry a controller owner reference to this parent.
+ * objects of a declared type that belong to this parent: those with a controller owner reference to
+ * it, and those Operon tracks for it by label (children in another namespace, or cluster-scoped
+ * children of a namespaced parent, which no owner reference can reach).
  */
 export interface SyncRequest<TSpec = JsonObject, TStatus = JsonObject> {
   readonly parent: Parent<TSpec, TStatus>;
@@ -82,7 +84,9 @@ export interface SyncRequest<TSpec = JsonObject, TStatus = JsonObject> {
   /**
    * The object a declared relation (`@Related`) selects for this parent, from Operon's caches: the
    * named object, or for a selector the first match by name; undefined when there is none (not
-   * created yet, deleted, or the selection is `undefined`). Frozen: copy before changing it.
+   * created yet, deleted, or the selection is `undefined`). Frozen: copy before changing it. Read
+   * just before `sync` was called, so it may lag the cluster a little, like any cache; a change it
+   * missed runs this parent again.
    * @throws OperonError `CONFIG_INVALID` when `ref` is not one of this operator's relations.
    */
   related<T extends KubeObject>(ref: RelatedRef<T>): T | undefined;

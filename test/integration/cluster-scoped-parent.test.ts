@@ -84,14 +84,7 @@ describe('a cluster-scoped parent', () => {
     await c.cleanup();
   });
 
-  const get = async (path: string): Promise<KubeObject | undefined> => {
-    try {
-      return await c.api.request<KubeObject>({ method: 'GET', path });
-    } catch (e) {
-      if (ApiError.isNotFound(e)) return undefined;
-      throw e;
-    }
-  };
+  const get = (path: string) => c.find(path);
   const settingsIn = (namespace: string) =>
     get(`/api/v1/namespaces/${namespace}/configmaps/${team}-settings`);
   const role = () => get(`/apis/rbac.authorization.k8s.io/v1/clusterroles/${team}-view`);

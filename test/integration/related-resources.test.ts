@@ -1,7 +1,7 @@
 // Related resources on the real API server: a change to a related Secret runs exactly the parents
 // that select it (by name or by label selector), a deleted one reads as undefined, two operators
-// relating to Secrets share one watch (counted by the API server), and the example operator runs on
-// nothing but its generated RBAC.
+// relating to Secrets share one metadata-only watch (counted by the API server) and read only the
+// Secrets they select in full, and the example operator runs on nothing but its generated RBAC.
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -27,6 +27,7 @@ import {
 import type { RequestRecord } from '../../src/runtime/api/api-client.js';
 import { ApiClient } from '../../src/runtime/api/api-client.js';
 import { ApiError } from '../../src/runtime/api/api-error.js';
+import { METADATA_LIST_ACCEPT, METADATA_WATCH_ACCEPT } from '../../src/runtime/informers/reflector.js';
 import { serviceAccountKubeConfig } from '../../src/testkit/control-plane.js';
 import { applyObjects, installOperatorCrds } from '../../src/testkit/install.js';
 import { Secret } from '../../src/types/builtins.js';
@@ -114,6 +115,8 @@ describe('related resources', () => {
   let mirror: MirrorOperator;
   let watchesBefore = 0;
   const watchRequests: string[] = [];
+  /** Paths of the host's GETs of single Secrets (reads of selected Secrets in full). */
+  const secretGets: string[] = [];
 
   const ns = () => c.namespace;
   const secretsPath = (name = '') => `/api/v1/namespaces/${ns()}/secrets${name ? `/${name}` : ''}`;
@@ -197,6 +200,7 @@ describe('related resources', () => {
     host = Operon.create(container, { kubeConfig: c.kubeConfig, namespaces: [ns()], resyncIntervalMs: 0 });
     host.api.onRequest((r) => {
       if (r.verb === 'watch') watchRequests.push(r.path);
+      if (r.verb === 'get' && r.path.startsWith(`${secretsPath()}/`)) secretGets.push(r.path);
     });
     await host.start();
     db = container.get(DatabaseOperator);
@@ -310,6 +314,50 @@ describe('related resources', () => {
       what: 'exactly one more open Secret watch at the API server',
       timeoutMs: 15_000,
     });
+  });
+
+  it('caches Secrets metadata-only and reads in full only the ones parents select', async () => {
+    const [informer] = host.sharedInformers().filter((i) => i.type.kind === 'Secret');
+    assert.equal(informer?.metadataOnly, true);
+    const unrelated = informer?.store.get(`${ns()}/unrelated`);
+    assert.ok(unrelated, 'every Secret of the namespace is known, by its metadata');
+    assert.deepEqual(Object.keys(unrelated).sort(), ['apiVersion', 'kind', 'metadata']);
+    assert.ok(
+      informer?.store.list().every((o) => !('data' in o) && !('stringData' in o)),
+      'no Secret data in the shared cache',
+    );
+    const fetched = new Set(secretGets.map((p) => p.slice(p.lastIndexOf('/') + 1)));
+    assert.ok(!fetched.has('unrelated'), `a Secret nobody selects is never read (read: ${[...fetched]})`);
+    for (const name of fetched) assert.match(name, /^(pw-a|pw-b|s[1-4])$/);
+
+    // The Accept values the reflector sends are the ones the API server answers with metadata.
+    const list = await c.api.request<{ kind?: string; items?: KubeObject[] }>({
+      method: 'GET',
+      path: secretsPath(),
+      accept: METADATA_LIST_ACCEPT,
+    });
+    assert.equal(list.kind, 'PartialObjectMetadataList');
+    assert.ok(list.items?.length && list.items.every((i) => !('data' in i)));
+    const controller = new AbortController();
+    const watch = await c.api.stream({
+      path: secretsPath(),
+      query: { watch: 1, resourceVersion: '0' },
+      accept: METADATA_WATCH_ACCEPT,
+      signal: controller.signal,
+    });
+    let first = '';
+    try {
+      for await (const chunk of watch) {
+        first += String(chunk);
+        if (first.includes('\n')) break;
+      }
+    } finally {
+      controller.abort();
+      watch.destroy();
+    }
+    const event = JSON.parse(first.slice(0, first.indexOf('\n'))) as { object: KubeObject };
+    assert.equal(event.object.kind, 'PartialObjectMetadata');
+    assert.equal(event.object.apiVersion, 'meta.k8s.io/v1');
   });
 });
 

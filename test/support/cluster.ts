@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ApiClient } from '../../src/runtime/api/api-client.js';
 import { ApiError } from '../../src/runtime/api/api-error.js';
+import type { KubeObject } from '../../src/types/kube-object.js';
 
 /** What an integration test gets: the shared test cluster, and a namespace of its own. */
 export interface TestCluster {
   kubeConfig: KubeConfig;
   api: ApiClient;
   namespace: string;
+  /** The object at this API path, or undefined when there is none (404). */
+  find<T extends KubeObject = KubeObject>(path: string): Promise<T | undefined>;
   /** Deletes the namespace (not waiting for it to go) and closes connections. */
   cleanup(): Promise<void>;
 }
@@ -40,6 +43,14 @@ export async function useTestCluster(prefix = 't'): Promise<TestCluster> {
     kubeConfig,
     api,
     namespace,
+    async find<T extends KubeObject>(objectPath: string): Promise<T | undefined> {
+      try {
+        return await api.request<T>({ method: 'GET', path: objectPath });
+      } catch (e) {
+        if (ApiError.isNotFound(e)) return undefined;
+        throw e;
+      }
+    },
     async cleanup() {
       try {
         await api.request({ method: 'DELETE', path: `/api/v1/namespaces/${namespace}` });

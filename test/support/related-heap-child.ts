@@ -37,8 +37,11 @@ export function heapConfig(withRelation: boolean): OperatorConfig<unknown> {
   };
 }
 
-/** What a child reports. */
-export type Measured = NodeJS.MemoryUsage & { secretsCached: number };
+/**
+ * What a child reports: memory, the Secrets its shared caches know (by metadata, or whole), and how
+ * many of those cached copies carry data.
+ */
+export type Measured = NodeJS.MemoryUsage & { secretsCached: number; secretsWithData: number };
 
 type Db = KubeObject & { status?: { conditions?: { type: string; status: string }[] } };
 
@@ -67,11 +70,13 @@ async function measure(variant: string, kubeconfigPath: string, namespace: strin
   if (!gc) throw new Error('run with --expose-gc');
   gc();
   gc();
-  const secretsCached = host
-    .sharedInformers()
-    .filter((i) => i.type.kind === 'Secret')
-    .reduce((n, i) => n + i.store.size, 0);
-  const measured: Measured = { ...process.memoryUsage(), secretsCached };
+  const secretInformers = host.sharedInformers().filter((i) => i.type.kind === 'Secret');
+  const secretsCached = secretInformers.reduce((n, i) => n + i.store.size, 0);
+  const secretsWithData = secretInformers.reduce(
+    (n, i) => n + i.store.list().filter((s) => 'data' in s).length,
+    0,
+  );
+  const measured: Measured = { ...process.memoryUsage(), secretsCached, secretsWithData };
   process.stdout.write(`${JSON.stringify(measured)}\n`);
   await host.stop();
 }

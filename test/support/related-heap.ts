@@ -87,7 +87,7 @@ async function main(): Promise<void> {
         const m = await runChild(variant, plane.kubeconfigPath, namespace);
         results[variant].push(m);
         process.stderr.write(
-          `run ${run + 1} ${variant}: heapUsed ${(m.heapUsed / MiB).toFixed(1)} MiB, heapTotal ${(m.heapTotal / MiB).toFixed(1)} MiB, external ${(m.external / MiB).toFixed(1)} MiB, rss ${(m.rss / MiB).toFixed(1)} MiB, Secrets cached ${m.secretsCached}\n`,
+          `run ${run + 1} ${variant}: heapUsed ${(m.heapUsed / MiB).toFixed(1)} MiB, heapTotal ${(m.heapTotal / MiB).toFixed(1)} MiB, external ${(m.external / MiB).toFixed(1)} MiB, rss ${(m.rss / MiB).toFixed(1)} MiB, Secrets cached ${m.secretsCached} (${m.secretsWithData} with data)\n`,
         );
       }
     }
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
       heapUsedMiB: +(median(results[variant].map((m) => m.heapUsed)) / MiB).toFixed(1),
       rssMiB: +(median(results[variant].map((m) => m.rss)) / MiB).toFixed(1),
       secretsCached: results[variant][0]?.secretsCached ?? 0,
+      secretsWithData: results[variant][0]?.secretsWithData ?? 0,
     });
     const withRow = row('with');
     const withoutRow = row('without');

@@ -17,6 +17,11 @@ export interface ApiRequest {
   body?: unknown;
   /** Defaults to `application/json` when there is a body. */
   contentType?: string;
+  /**
+   * The `Accept` header; default `application/json`. Another representation of the same objects
+   * is asked for here, e.g. metadata only (`as=PartialObjectMetadataList;g=meta.k8s.io;v=v1`).
+   */
+  accept?: string;
   /** Cancels the request (a reconcile's deadline, shutdown). */
   signal?: AbortSignal;
   /**
@@ -232,7 +237,7 @@ export class ApiClient {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
     const headers: Record<string, string> = {
-      Accept: 'application/json',
+      Accept: req.accept ?? 'application/json',
       'User-Agent': this.userAgent,
       ...conn.headers,
     };

@@ -47,6 +47,9 @@ export class ApiError extends OperonError {
   static isAlreadyExists(e: unknown): boolean {
     return e instanceof ApiError && e.status === 409 && e.reason === 'AlreadyExists';
   }
+  static isForbidden(e: unknown): boolean {
+    return e instanceof ApiError && e.status === 403;
+  }
   static isGone(e: unknown): boolean {
     return e instanceof ApiError && e.status === 410;
   }

@@ -5,13 +5,14 @@ import { type KubeObject, objectKey } from '../../types/kube-object.js';
 import { type ResourceType, resourceTypeId } from '../../types/resource-type.js';
 import type { ApiClient } from '../api/api-client.js';
 import { ApiError } from '../api/api-error.js';
+import { type InformerRegistry, OWNER_UID_INDEX, type SharedInformer } from '../informers/index.js';
 import {
-  type InformerRegistry,
-  OWNER_UID_INDEX,
-  ownerUidIndex,
-  type SharedInformer,
-} from '../informers/index.js';
-import { controllerOf, OPERATOR_LABEL } from '../planner/index.js';
+  controllerOf,
+  isTracked,
+  OPERATOR_LABEL,
+  PARENT_ANNOTATION,
+  parentUidIndex,
+} from '../planner/index.js';
 import { type QueueObserver, type ReconcileResult, WorkQueue } from '../queue/index.js';
 import type { EventRecorder } from '../reconcile/event-recorder.js';
 import type { OperatorCache } from '../reconcile/operator-cache.js';
@@ -84,7 +85,7 @@ export class OperatorController {
       // Every operator selects on the label *key*, so all of them share one watch per child type.
       for (const namespace of ref.type.namespaced ? scopes : [undefined]) {
         const informer = registry.informerFor(ref.type, { namespace, labelSelector: OPERATOR_LABEL });
-        informer.store.addIndex(OWNER_UID_INDEX, ownerUidIndex);
+        informer.store.addIndex(OWNER_UID_INDEX, parentUidIndex);
         list.push(informer);
         const enqueue = (obj: KubeObject) => this.enqueueOwner(obj);
         this.unsubscribe.push(
@@ -115,6 +116,7 @@ export class OperatorController {
       onError: (reason) => options.onReconcileError?.(config.name, reason),
       reconcileTimeoutMs: options.reconcileTimeoutMs,
       related: this.related,
+      watchedNamespaces: options.namespaces,
     });
     this.reconcileTimeoutMs = options.reconcileTimeoutMs;
     this.queue = new WorkQueue(
@@ -271,6 +273,12 @@ export class OperatorController {
 
   private enqueueOwner(obj: KubeObject): void {
     if (obj.metadata?.labels?.[OPERATOR_LABEL] !== this.config.name) return;
+    if (isTracked(obj)) {
+      // No owner reference can name a parent in another namespace; Operon's annotation does.
+      const key = obj.metadata?.annotations?.[PARENT_ANNOTATION];
+      if (key) this.queue.add(key);
+      return;
+    }
     const owner = controllerOf(obj);
     const parentType = this.config.parent.type;
     if (

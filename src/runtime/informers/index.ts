@@ -7,6 +7,8 @@ export { Backoff, type BackoffOptions, type ResolvedBackoff, resolveBackoff } fr
 export { InformerRegistry, type InformerRegistryOptions } from './informer-registry.js';
 export { type InformerScope, informerKey, normalizeScope } from './informer-scope.js';
 export {
+  METADATA_LIST_ACCEPT,
+  METADATA_WATCH_ACCEPT,
   Reflector,
   type ReflectorHealth,
   type ReflectorListener,
@@ -22,7 +24,6 @@ export {
 export {
   type IndexFunction,
   OWNER_UID_INDEX,
-  ownerUidIndex,
   type ReadonlyStore,
   type ReplaceResult,
   Store,

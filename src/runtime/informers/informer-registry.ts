@@ -25,14 +25,23 @@ export interface InformerRegistryOptions {
  * This is what makes sharing real: N operators asking for Pods in one namespace get the same
  * {@link SharedInformer}, so one watch is opened and each object is cached once. Scopes are
  * compared after normalisation (selector terms sorted; namespace ignored for cluster-scoped types).
+ *
+ * A type and scope has one informer whether its users want whole objects ({@link informerFor}) or
+ * only metadata ({@link metadataInformerFor}): a metadata user is given the full-object informer
+ * when there is one, and a metadata-only informer becomes a full-object one when a full-object user
+ * comes before the registry starts, so the order in which operators register does not matter. Only
+ * a full-object request for a metadata-only informer that is already running opens a second watch.
  */
 export class InformerRegistry {
   private readonly byKey = new Map<string, SharedInformer<KubeObject>>();
+  /** Running metadata-only informers that a later full-object one replaced in {@link byKey}. */
+  private readonly superseded: SharedInformer<KubeObject>[] = [];
   private readonly log: Logger;
   private state: 'idle' | 'started' | 'stopped' = 'idle';
 
+  /** @param api - the client every informer lists and watches with (also for reads beside them). */
   constructor(
-    private readonly api: ApiClient,
+    readonly api: ApiClient,
     private readonly options: InformerRegistryOptions = {},
   ) {
     this.log = options.log ?? silentLogger();
@@ -49,25 +58,39 @@ export class InformerRegistry {
     }
     const key = informerKey(type, scope);
     let informer = this.byKey.get(key) as SharedInformer<T> | undefined;
-    if (!informer) {
-      informer = new SharedInformer<T>(this.api, type, scope, { ...this.options, log: this.log });
-      // The map holds informers of many object types; callers get theirs back typed by `type`.
-      this.byKey.set(key, informer as unknown as SharedInformer<KubeObject>);
-      if (this.state === 'started') informer.start();
+    if (informer && !informer.serveFullObjects()) {
+      this.log.debug({ informer: key }, 'a running metadata-only informer is joined by a full-object one');
+      this.superseded.push(informer as unknown as SharedInformer<KubeObject>);
+      informer = undefined;
     }
+    if (!informer) informer = this.create(key, type, scope, false);
     return informer;
+  }
+
+  /**
+   * Returns an informer for this type and scope that holds at least every object's metadata: the
+   * full-object one when it exists, else THE metadata-only one (`{ apiVersion, kind, metadata }` per
+   * object), created on first use.
+   * @throws Error after {@link stop}.
+   */
+  metadataInformerFor(type: ResourceType, scope: InformerScope = {}): SharedInformer<KubeObject> {
+    if (this.state === 'stopped') {
+      throw new Error(`The informer registry is stopped; cannot watch ${type.kind} any more.`);
+    }
+    const key = informerKey(type, scope);
+    return this.byKey.get(key) ?? this.create(key, type as ResourceType<KubeObject>, scope, true);
   }
 
   /** Every informer created so far. */
   informers(): SharedInformer<KubeObject>[] {
-    return [...this.byKey.values()];
+    return [...this.byKey.values(), ...this.superseded];
   }
 
   /** Starts every informer, and every one created from now on. Idempotent. */
   start(): void {
     if (this.state !== 'idle') return;
     this.state = 'started';
-    for (const informer of this.byKey.values()) informer.start();
+    for (const informer of this.informers()) informer.start();
   }
 
   /**
@@ -82,5 +105,22 @@ export class InformerRegistry {
   async stop(): Promise<void> {
     this.state = 'stopped';
     await Promise.all(this.informers().map((i) => i.stop()));
+  }
+
+  private create<T extends KubeObject>(
+    key: string,
+    type: ResourceType<T>,
+    scope: InformerScope,
+    metadataOnly: boolean,
+  ): SharedInformer<T> {
+    const informer = new SharedInformer<T>(this.api, type, scope, {
+      ...this.options,
+      log: this.log,
+      ...(metadataOnly ? { metadataOnly } : {}),
+    });
+    // The map holds informers of many object types; callers get theirs back typed by `type`.
+    this.byKey.set(key, informer as unknown as SharedInformer<KubeObject>);
+    if (this.state === 'started') informer.start();
+    return informer;
   }
 }

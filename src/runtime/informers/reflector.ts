@@ -41,7 +41,30 @@ export interface ReflectorOptions {
    */
   watchTimeoutSeconds?: { min: number; max: number };
   backoff?: BackoffOptions;
+  /**
+   * Ask the API server for metadata only (`PartialObjectMetadata`) and cache only that: each object
+   * becomes `{ apiVersion, kind, metadata }` of the watched type. Default false.
+   *
+   * @remarks
+   * For caches that only map objects to the parents concerned and decide which objects to read in
+   * full (related resources): a Secret's metadata is a few hundred bytes, its data up to 1 MiB. The
+   * `Accept` headers are client-go's metadata client's; their plain `application/json` fallback
+   * (a server without the meta.k8s.io/v1 representation) still yields metadata only here. The
+   * `kubectl.kubernetes.io/last-applied-configuration` annotation is dropped too: `kubectl apply`
+   * copies the whole object into it, a Secret's data included.
+   */
+  metadataOnly?: boolean;
 }
+
+/** Dropped from metadata-only objects (see {@link ReflectorOptions.metadataOnly}). */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** `Accept` of a metadata-only LIST (client-go's `metadata` client sends the same, bar protobuf). */
+export const METADATA_LIST_ACCEPT =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+/** `Accept` of a metadata-only WATCH: its events carry single `PartialObjectMetadata` objects. */
+export const METADATA_WATCH_ACCEPT =
+  'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 /** A snapshot of a reflector's state, for health checks and metrics. */
 export interface ReflectorHealth {
@@ -165,6 +188,7 @@ export class Reflector<T extends KubeObject> {
   private readonly stallTimeoutMs: number;
   private readonly watchTimeout: { min: number; max: number };
   private readonly backoffOpts: ResolvedBackoff;
+  private readonly metadataOnly: boolean;
   /** Attempts that got no answer from the API server; reset by any answer. */
   private readonly unreachable: Backoff;
   /** Error answers; reset by a healthy watch, or by the API server coming back from an outage. */
@@ -202,6 +226,7 @@ export class Reflector<T extends KubeObject> {
     this.stallTimeoutMs = options.stallTimeoutMs ?? 300_000;
     this.watchTimeout = options.watchTimeoutSeconds ?? { min: 300, max: 600 };
     this.backoffOpts = resolveBackoff(options.backoff);
+    this.metadataOnly = options.metadataOnly ?? false;
     const { initialMs, factor, maxMs, unreachableMaxMs } = this.backoffOpts;
     this.unreachable = new Backoff({ initialMs, factor, maxMs: unreachableMaxMs });
     this.errorBackoff = new Backoff({ initialMs, factor, maxMs });
@@ -378,6 +403,7 @@ export class Reflector<T extends KubeObject> {
         page = await this.api.request<KubeList<T>>({
           method: 'GET',
           path: this.path,
+          accept: this.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
           // resourceVersion: not set, on the first list and on every relist. That is a consistent
           // read: the result is at least as new as anything this process has seen, so the cache
           // never goes back in time (resourceVersion=0 may be answered by an API server whose watch
@@ -448,6 +474,7 @@ export class Reflector<T extends KubeObject> {
     const timeoutSeconds = min + Math.floor(Math.random() * (max - min + 1));
     const res = await this.api.stream({
       path: this.path,
+      accept: this.metadataOnly ? METADATA_WATCH_ACCEPT : undefined,
       query: {
         watch: 1,
         // Bookmarks move the resourceVersion on while nothing of ours changes, so a re-watch after
@@ -589,8 +616,21 @@ export class Reflector<T extends KubeObject> {
     }
   }
 
-  /** LIST items come without apiVersion and kind; watch objects carry them. Cache one shape. */
+  /**
+   * LIST items come without apiVersion and kind; watch objects carry them. Cache one shape. A
+   * metadata-only reflector keeps nothing but the metadata, under the watched type's apiVersion and
+   * kind (as controller-runtime labels its metadata objects), whatever representation came.
+   */
   private withTypeMeta(obj: T): T {
+    if (this.metadataOnly) {
+      let metadata = obj.metadata;
+      if (metadata?.annotations && LAST_APPLIED in metadata.annotations) {
+        const { [LAST_APPLIED]: _whole, ...annotations } = metadata.annotations;
+        metadata = { ...metadata, annotations };
+      }
+      // The store's objects are T by the informer's typing; a metadata-only one hands out KubeObject.
+      return { apiVersion: this.type.apiVersion, kind: this.type.kind, metadata } as T;
+    }
     if (obj.apiVersion && obj.kind) return obj;
     return { ...obj, apiVersion: obj.apiVersion ?? this.type.apiVersion, kind: obj.kind ?? this.type.kind };
   }

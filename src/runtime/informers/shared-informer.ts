@@ -46,14 +46,19 @@ type Event = 'add' | 'update' | 'delete';
  * - {@link hasSynced} turns true once the first LIST is stored and every handler was told about it.
  *   Before that, an empty store means "not known yet", never "there are none".
  * - After {@link stop} resolves, no handler is called.
+ *
+ * A metadata-only informer (`metadataOnly` in its options; see {@link metadataOnly}) holds and
+ * hands out `{ apiVersion, kind, metadata }` of each object, nothing else.
  */
 export class SharedInformer<T extends KubeObject> {
   /** The key {@link InformerRegistry} shares this informer under. */
   readonly key: string;
   readonly scope: InformerScope;
   private readonly cache: Store<T>;
-  private readonly reflector: Reflector<T>;
+  private reflector: Reflector<T>;
   private readonly log: Logger;
+  private readonly options: SharedInformerOptions;
+  private everStarted = false;
   private readonly active = new Set<InformerHandler<T>>();
   // Replaced (never mutated) on every change, so a dispatch in progress keeps a stable snapshot.
   private handlerList: readonly InformerHandler<T>[] = [];
@@ -61,7 +66,7 @@ export class SharedInformer<T extends KubeObject> {
   private readonly syncWaiters = new Set<{ resolve: () => void; reject: (e: unknown) => void }>();
 
   constructor(
-    api: ApiClient,
+    private readonly api: ApiClient,
     readonly type: ResourceType<T>,
     scope: InformerScope = {},
     options: SharedInformerOptions = {},
@@ -69,20 +74,30 @@ export class SharedInformer<T extends KubeObject> {
     this.scope = normalizeScope(type, scope);
     this.key = informerKey(type, this.scope);
     this.log = (options.log ?? silentLogger()).child({ informer: describeType(type), ...this.scope });
+    this.options = { ...options, log: this.log };
     this.cache = new Store<T>(this.log);
-    this.reflector = new Reflector<T>(
-      api,
-      type,
-      this.scope,
-      this.cache,
-      {
-        onAdd: (obj) => this.dispatch('add', obj, (h) => h.onAdd?.(obj)),
-        onUpdate: (oldObj, newObj) => this.dispatch('update', newObj, (h) => h.onUpdate?.(oldObj, newObj)),
-        onDelete: (obj) => this.dispatch('delete', obj, (h) => h.onDelete?.(obj)),
-        onSynced: () => this.markSynced(),
-      },
-      { ...options, log: this.log },
-    );
+    this.reflector = this.newReflector();
+  }
+
+  /**
+   * True when the cache holds only each object's metadata (`{ apiVersion, kind, metadata }`), as
+   * asked with `metadataOnly` and not since widened by {@link serveFullObjects}.
+   */
+  get metadataOnly(): boolean {
+    return this.options.metadataOnly === true;
+  }
+
+  /**
+   * Makes a metadata-only informer that was never started a full-object one, so a later user that
+   * needs whole objects shares its single watch. Full objects serve metadata users as well.
+   * @returns false when it already started: its cache is metadata only, and stays so.
+   */
+  serveFullObjects(): boolean {
+    if (!this.metadataOnly) return true;
+    if (this.everStarted) return false;
+    this.options.metadataOnly = false;
+    this.reflector = this.newReflector();
+    return true;
   }
 
   /** The cache, read-only: only the reflector writes to it. Add indexes here. */
@@ -108,6 +123,7 @@ export class SharedInformer<T extends KubeObject> {
 
   /** Starts list-watching in the background; a no-op when running. */
   start(): void {
+    this.everStarted = true;
     this.reflector.start();
   }
 
@@ -161,8 +177,25 @@ export class SharedInformer<T extends KubeObject> {
     return { ...this.reflector.health(), objects: this.cache.size, handlers: this.active.size };
   }
 
+  private newReflector(): Reflector<T> {
+    return new Reflector<T>(
+      this.api,
+      this.type,
+      this.scope,
+      this.cache,
+      {
+        onAdd: (obj) => this.dispatch('add', obj, (h) => h.onAdd?.(obj)),
+        onUpdate: (oldObj, newObj) => this.dispatch('update', newObj, (h) => h.onUpdate?.(oldObj, newObj)),
+        onDelete: (obj) => this.dispatch('delete', obj, (h) => h.onDelete?.(obj)),
+        onSynced: () => this.markSynced(),
+      },
+      this.options,
+    );
+  }
+
   private describe(): string {
     const parts = [describeType(this.type)];
+    if (this.metadataOnly) parts.push('(metadata only)');
     if (this.scope.namespace) parts.push(`in namespace ${this.scope.namespace}`);
     if (this.scope.labelSelector) parts.push(`with labels ${this.scope.labelSelector}`);
     if (this.scope.fieldSelector) parts.push(`with fields ${this.scope.fieldSelector}`);

@@ -10,20 +10,11 @@ import { type KubeObject, type ObjectKey, objectKey } from '../../types/kube-obj
  */
 export type IndexFunction<T extends KubeObject> = (obj: T) => readonly string[];
 
-/** Name of the index that files an object under the UID of its controlling owner. */
-export const OWNER_UID_INDEX = 'operon.dev/controller-uid';
-
 /**
- * Index function for {@link OWNER_UID_INDEX}: the UID of the ownerReference with `controller: true`.
- *
- * @remarks
- * Only the controller counts (never a plain owner): Operon deletes and adopts only what a parent
- * controls, so mapping a child to its parent must use the same rule.
+ * Name of the index that files a child under the UID of the parent it belongs to (the planner's
+ * `parentUidIndex`: its controller owner reference, or Operon's parent label on a tracked child).
  */
-export function ownerUidIndex(obj: KubeObject): string[] {
-  const ref = obj.metadata?.ownerReferences?.find((r) => r.controller === true);
-  return ref?.uid ? [ref.uid] : [];
-}
+export const OWNER_UID_INDEX = 'operon.dev/controller-uid';
 
 /**
  * The read side of a {@link Store}: what informers hand to everyone except the reflector.

@@ -12,10 +12,16 @@ export {
   decorateChild,
   desiredHash,
   isControlledBy,
+  isTracked,
+  isTrackedPlacement,
   OPERATOR_LABEL,
   type Ownership,
+  PARENT_ANNOTATION,
+  PARENT_UID_LABEL,
   type ParentObject,
   parentOwnerReference,
+  parentUidIndex,
+  parentUidOf,
 } from './ownership.js';
 export {
   type ChildAction,

@@ -17,6 +17,22 @@ export const OPERATOR_LABEL = 'operon.dev/operator';
  */
 export const DESIRED_HASH_ANNOTATION = 'operon.dev/desired-hash';
 
+/**
+ * Label naming, by UID, the parent of a *tracked* child: one that cannot carry an owner reference to
+ * its parent, because it lives in another namespace or is cluster-scoped while the parent is
+ * namespaced (the API server and the garbage collector allow neither). Tracked children are found
+ * through this label, deleted by Operon itself (the GC cannot), and held by the parent's finalizer.
+ * A UID, not a name: a parent deleted and made again under the same name must not inherit them.
+ */
+export const PARENT_UID_LABEL = 'operon.dev/parent-uid';
+
+/**
+ * Annotation on a tracked child naming its parent as `namespace/name`: the key that a change to the
+ * child queues (a label value is too short for every name), and what a person reading the child
+ * needs to find its parent.
+ */
+export const PARENT_ANNOTATION = 'operon.dev/parent';
+
 /** Hex digits kept from the SHA-256: 64 bits, ample to tell one object's revisions apart. */
 const HASH_LENGTH = 16;
 
@@ -62,10 +78,12 @@ function authoredPart<T extends KubeObject>(desired: T): T {
     // An empty map means the same as none to the API server; drop it so the two hash alike.
     if (meta.labels) {
       delete meta.labels[OPERATOR_LABEL];
+      delete meta.labels[PARENT_UID_LABEL];
       if (Object.keys(meta.labels).length === 0) delete meta.labels;
     }
     if (meta.annotations) {
       delete meta.annotations[DESIRED_HASH_ANNOTATION];
+      delete meta.annotations[PARENT_ANNOTATION];
       if (Object.keys(meta.annotations).length === 0) delete meta.annotations;
     }
   }
@@ -102,34 +120,79 @@ export function parentOwnerReference(parent: ParentObject, parentType: ResourceT
 }
 
 /**
+ * True when a child of `childType` in `namespace` cannot carry an owner reference to `parent`, so
+ * Operon tracks it by label instead (see {@link PARENT_UID_LABEL}): the parent is namespaced and the
+ * child is cluster-scoped or in another namespace. A cluster-scoped parent can own children
+ * anywhere.
+ */
+export function isTrackedPlacement(
+  childType: ResourceType,
+  namespace: string | undefined,
+  parent: ParentObject,
+  parentType: ResourceType,
+): boolean {
+  if (!parentType.namespaced) return false;
+  return !childType.namespaced || (namespace !== undefined && namespace !== parent.metadata.namespace);
+}
+
+/**
  * Returns the object Operon writes for a desired child: a new object (the input is not touched)
  * with Operon's ownership added.
  *
  * @remarks
- * - `metadata.namespace` defaults to the parent's when the parent is namespaced.
+ * - `metadata.namespace` defaults to the parent's when the parent is namespaced (never for a
+ *   cluster-scoped child type).
  * - Label {@link OPERATOR_LABEL} is set to the operator's name (an author value is overridden).
  * - The parent's controller owner reference comes first; the author's other owner references
  *   follow, and an author reference to the parent itself is replaced, never duplicated.
+ * - A child that cannot be owned (see {@link isTrackedPlacement}) gets no reference to the parent;
+ *   label {@link PARENT_UID_LABEL} and annotation {@link PARENT_ANNOTATION} name it instead.
  * - Annotation {@link DESIRED_HASH_ANNOTATION} holds {@link desiredHash} of `desired`.
  * - Server-set metadata and `status` are dropped (see {@link desiredHash}).
  * - A core/v1 Secret's `stringData` is folded into base64 `data`, as the API server stores it.
  *
  * Expects a child that passed `validateSyncResponse` (in particular, one with a name).
+ *
+ * @param type - the child's declared type; without it the child is taken to be owned.
  */
-export function decorateChild<T extends KubeObject>(desired: T, ownership: Ownership): NamedObject<T> {
+export function decorateChild<T extends KubeObject>(
+  desired: T,
+  ownership: Ownership,
+  type?: ResourceType,
+): NamedObject<T> {
   const { operatorName, parent, parentType } = ownership;
   const child = authoredPart(desired);
   const meta: V1ObjectMeta = child.metadata ?? {};
-  const namespace = meta.namespace ?? (parentType.namespaced ? parent.metadata.namespace : undefined);
+  const clusterScoped = type !== undefined && !type.namespaced;
+  const namespace = clusterScoped
+    ? undefined
+    : (meta.namespace ?? (parentType.namespaced ? parent.metadata.namespace : undefined));
   const others = (meta.ownerReferences ?? []).filter((ref) => ref.uid !== parent.metadata.uid);
+  const tracked = type !== undefined && isTrackedPlacement(type, namespace, parent, parentType);
+  const hash = hashAuthored(child);
   const metadata: V1ObjectMeta = {
     ...meta,
     ...(namespace === undefined ? {} : { namespace }),
-    labels: { ...meta.labels, [OPERATOR_LABEL]: operatorName },
-    annotations: { ...meta.annotations, [DESIRED_HASH_ANNOTATION]: hashAuthored(child) },
-    ownerReferences: [parentOwnerReference(parent, parentType), ...others],
+    labels: {
+      ...meta.labels,
+      [OPERATOR_LABEL]: operatorName,
+      ...(tracked ? { [PARENT_UID_LABEL]: parent.metadata.uid } : {}),
+    },
+    annotations: {
+      ...meta.annotations,
+      [DESIRED_HASH_ANNOTATION]: hash,
+      ...(tracked ? { [PARENT_ANNOTATION]: parentKeyOf(parent) } : {}),
+    },
+    ownerReferences: tracked ? others : [parentOwnerReference(parent, parentType), ...others],
   };
+  if (metadata.ownerReferences?.length === 0) delete metadata.ownerReferences;
   return { ...child, metadata } as NamedObject<T>;
+}
+
+/** The work-queue key of a parent: `namespace/name`, or `name` when cluster-scoped. */
+function parentKeyOf(parent: ParentObject): string {
+  const ns = parent.metadata.namespace;
+  return ns ? `${ns}/${parent.metadata.name}` : parent.metadata.name;
 }
 
 /** The owner reference with `controller: true` on `obj`, if any. */
@@ -138,10 +201,34 @@ export function controllerOf(obj: KubeObject): V1OwnerReference | undefined {
 }
 
 /**
- * True when `obj` has a controller owner reference to the parent with UID `parentUid`: the only
- * objects Operon may update or delete on that parent's behalf (DESIGN rule 2). A matching label, a
- * matching name, or a non-controller reference is not enough.
+ * True when `obj` belongs to the parent with UID `parentUid`: the only objects Operon may update or
+ * delete on that parent's behalf (DESIGN rule 2). It belongs when its controller owner reference
+ * names that UID, or, for a tracked child (no controller reference at all), when its
+ * {@link PARENT_UID_LABEL} does. A matching name or a non-controller reference is not enough, and
+ * the label never overrides another controller's reference.
  */
 export function isControlledBy(obj: KubeObject, parentUid: string): boolean {
-  return controllerOf(obj)?.uid === parentUid;
+  return parentUidOf(obj) === parentUid;
+}
+
+/** True when `obj` is a tracked child: no controller owner reference, and a parent UID label. */
+export function isTracked(obj: KubeObject): boolean {
+  return controllerOf(obj) === undefined && obj.metadata?.labels?.[PARENT_UID_LABEL] !== undefined;
+}
+
+/** The UID of the parent `obj` belongs to (see {@link isControlledBy}), if any. */
+export function parentUidOf(obj: KubeObject): string | undefined {
+  const controller = controllerOf(obj);
+  if (controller) return controller.uid;
+  return obj.metadata?.labels?.[PARENT_UID_LABEL];
+}
+
+/**
+ * Index function filing each child under {@link parentUidOf}: a parent's owned and tracked
+ * children are one lookup. Only the controller counts, never a plain owner: Operon deletes and
+ * adopts only what a parent controls, so mapping a child to its parent must use the same rule.
+ */
+export function parentUidIndex(obj: KubeObject): string[] {
+  const uid = parentUidOf(obj);
+  return uid ? [uid] : [];
 }

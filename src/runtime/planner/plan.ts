@@ -127,7 +127,7 @@ export function planValidatedChildren(input: PlanInput): Plan {
   const wanted = new Set<string>();
   for (const child of desired) {
     const ref = childRefFor(children, child)!; // validated by the caller
-    const object = decorateChild(child, input);
+    const object = decorateChild(child, input, ref.type);
     const key = keyOf(ref, object);
     wanted.add(key);
     const action = planOne(ref, object, live.get(key), input);

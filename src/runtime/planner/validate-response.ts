@@ -21,6 +21,11 @@ export interface ResponseContext {
   readonly parentType: ResourceType;
   /** The operator's declared child types. */
   readonly children: readonly ChildRef[];
+  /**
+   * The namespaces the operator watches; undefined or empty = all. A namespaced child outside them
+   * would be invisible to Operon's caches, so it is refused.
+   */
+  readonly watchedNamespaces?: readonly string[];
 }
 
 /**
@@ -34,9 +39,9 @@ export interface ResponseContext {
  * Checks: the response is an object; `children` is an array (a missing list is a problem, not "no
  * children", which would delete them all); each child is JSON data (no cycles, no BigInt) of a
  * declared type (matched by `apiVersion` and `kind`) with a `metadata.name` valid for its kind;
- * namespaces follow the ownership rules (a namespaced parent's children live in its namespace; a
- * cluster-scoped parent's namespaced children name one; cluster-scoped children cannot belong to a
- * namespaced parent); no two children share type, namespace and name; no child names another
+ * namespaces follow the placement rules (a namespaced child defaults to a namespaced parent's
+ * namespace; a cluster-scoped parent's namespaced children name one; a cluster-scoped child names
+ * none; a namespaced child lives in a namespace the operator watches); no two children share type, namespace and name; no child names another
  * controller; `status` is a JSON object; `resync` is a non-negative finite number.
  *
  * Each child's metadata is also held to the API server's own validation (apimachinery's
@@ -216,13 +221,6 @@ function checkNamespace(
     if (namespace !== undefined) {
       problems.push(`${who}: ${type.kind} is cluster-scoped; remove metadata.namespace`);
     }
-    if (ctx.parentType.namespaced) {
-      problems.push(
-        `${who}: ${type.kind} is cluster-scoped and cannot be owned by the namespaced ${parentDesc} ` +
-          '(Kubernetes rejects owner references from cluster-scoped objects to namespaced ones); ' +
-          'manage it from a cluster-scoped parent instead',
-      );
-    }
     return undefined;
   }
   const why = namespace === undefined ? undefined : dnsLabelProblem(namespace);
@@ -234,20 +232,28 @@ function checkNamespace(
     return undefined;
   }
   if (ctx.parentType.namespaced) {
-    if (namespace !== undefined && namespace !== parentNs) {
-      problems.push(
-        `${who} is in namespace "${namespace}", but its parent ${parentDesc} is in "${parentNs}"; ` +
-          "owner references cannot cross namespaces. Leave metadata.namespace out (it defaults to the parent's)",
-      );
-    }
-    return namespace ?? parentNs;
+    const placed = namespace ?? parentNs;
+    checkWatched(placed, who, ctx, problems);
+    return placed;
   }
   if (namespace === undefined) {
     problems.push(
       `${who} has no metadata.namespace; its parent ${parentDesc} is cluster-scoped, so there is no namespace to default to. Set one`,
     );
-  }
+  } else checkWatched(namespace, who, ctx, problems);
   return namespace;
+}
+
+/** A namespaced child must be where the operator's caches can see it. */
+function checkWatched(namespace: string | undefined, who: string, ctx: ResponseContext, problems: string[]) {
+  const watched = ctx.watchedNamespaces;
+  if (namespace === undefined || !watched?.length || watched.includes(namespace)) return;
+  problems.push(
+    `${who} is in namespace "${namespace}", which this operator does not watch (it watches ${watched
+      .map((n) => `"${n}"`)
+      .join(', ')}); Operon could not see the child to update or delete it. ` +
+      'Add the namespace to the watched namespaces, watch all namespaces, or create the child in a watched one',
+  );
 }
 
 // The owner reference fields the API server requires to be non-empty (ValidateOwnerReferences).

@@ -3,24 +3,32 @@ import type { OperatorConfig } from '../../config/operator-config.js';
 import { OperonError } from '../../errors/operon-error.js';
 import { PermanentError } from '../../errors/permanent-error.js';
 import type { Logger } from '../../observability/logger.js';
-import type { KubeObject } from '../../types/kube-object.js';
+import type { KubeObject, NamedObject } from '../../types/kube-object.js';
 import type { FinalizeResponse, JsonObject, Parent, SyncRequest, SyncResponse } from '../../types/sync.js';
 import { type ApiClient, PatchType } from '../api/api-client.js';
 import { ApiError } from '../api/api-error.js';
 import { resourcePath } from '../api/resource-path.js';
+import { childRefFor } from '../planner/child-types.js';
 import {
   baselineOf,
   type ChildAction,
   DESIRED_HASH_ANNOTATION,
   firstDifference,
   isControlledBy,
+  isTracked,
+  isTrackedPlacement,
   type Ownership,
   type ParentObject,
   planValidatedChildren,
   validateSyncResponse,
 } from '../planner/index.js';
 import type { ReconcileResult } from '../queue/index.js';
-import { NO_RELATED, type RelatedLookup, relatedLookup } from '../related/related-lookup.js';
+import {
+  NO_RELATED,
+  type RelatedLookup,
+  type RelatedProblem,
+  readRelated,
+} from '../related/related-lookup.js';
 import type { RelatedSource } from '../related/related-watches.js';
 import { type ResolvedSelection, resolveSelections } from '../related/selection.js';
 import { ChildWriter, type WriteResult } from './child-writer.js';
@@ -53,6 +61,8 @@ export interface ReconcilerDeps {
    * relation selects nothing (a reconciler run outside a controller, e.g. in a unit test).
    */
   related?: RelatedSource;
+  /** The namespaces the operator watches; undefined or empty = all (children must be in them). */
+  watchedNamespaces?: readonly string[];
 }
 
 /** After `finalize` reports not done and names no delay. */
@@ -169,9 +179,10 @@ export class Reconciler {
       );
     }
 
-    const related = this.relate(key, parent, spec.spec);
-    if (typeof related === 'string') {
-      return this.fail(parent, writes, log, 'InvalidRelatedSelection', `${related}. No child was changed.`);
+    const related = await this.relate(key, parent, spec.spec, signal);
+    if (typeof related !== 'function') {
+      const { reason, message, cause } = related;
+      return this.fail(parent, writes, log, reason, `${message}. No child was changed.`, cause);
     }
     const view = writes.view(this.deps.cache);
     let response: SyncResponse;
@@ -195,7 +206,11 @@ export class Reconciler {
       );
     }
     const ownership: Ownership = { operatorName: config.name, parent, parentType: config.parent.type };
-    const problems = validateSyncResponse(response, { ...ownership, children: config.children });
+    const problems = validateSyncResponse(response, {
+      ...ownership,
+      children: config.children,
+      watchedNamespaces: this.deps.watchedNamespaces,
+    });
     if (problems.length > 0) {
       return this.fail(
         parent,
@@ -204,6 +219,34 @@ export class Reconciler {
         'InvalidSyncResponse',
         `sync returned an invalid response: ${problems.join('; ')}. No child was changed.`,
       );
+    }
+
+    if (this.needsTrackingFinalizer(parent, response.children)) {
+      // A child the garbage collector cannot reach (another namespace, or cluster-scoped) is about
+      // to exist: the finalizer goes first, so Operon is sure to delete it with the parent (rule 6).
+      // Then stop, as above: the finalizer's watch event brings the parent back.
+      try {
+        await this.patchFinalizers(
+          parent,
+          addFinalizerPatch(parent.metadata.finalizers, this.finalizer)!,
+          signal,
+        );
+      } catch (e) {
+        if (!ApiError.isForbidden(e)) throw e;
+        const type = config.parent.type;
+        return this.fail(
+          parent,
+          writes,
+          log,
+          'Forbidden',
+          `sync returned a child in another namespace or a cluster-scoped one, which Operon deletes itself ` +
+            `with the ${type.kind}, so it must first add its finalizer ${this.finalizer}; that needs "patch" on ` +
+            `${type.plural}.${type.group}, which the operator's account lacks (${messageOf(e)}). Grant it ` +
+            '(operon manifests does for a declared cluster-scoped child). No child was changed.',
+        );
+      }
+      log.debug({ finalizer: this.finalizer }, 'added finalizer for tracked children');
+      return;
     }
 
     const current = this.current(view, parent, response.children);
@@ -384,6 +427,11 @@ export class Reconciler {
     }
   }
 
+  /**
+   * The deletion of a parent that holds Operon's finalizer: the author's `finalize` (when there is
+   * one) until it reports done, then the deletion of the children Operon tracks by label (the
+   * garbage collector cannot reach them), then the finalizer's removal.
+   */
   private async finalize(
     key: string,
     parent: ParentObject,
@@ -394,33 +442,76 @@ export class Reconciler {
     const { config } = this.deps;
     // Done already (the cache has not yet seen the finalizer go), or nothing to finalize: the
     // parent is on its way out, and no related change concerns it any more.
-    if (!config.finalize || !parent.metadata.finalizers?.includes(this.finalizer) || writes.finalized) {
+    if (!parent.metadata.finalizers?.includes(this.finalizer) || writes.finalized) {
       this.deps.related?.forget(key);
       return;
     }
+    let status: JsonObject | undefined;
+    if (config.finalize) {
+      const outcome = await this.runFinalize(key, parent, writes, log, signal);
+      if (!outcome.finalized) return outcome.result;
+      status = outcome.status;
+    }
+    await this.deleteTracked(parent, writes, log, signal);
+    // With no other finalizer left, the parent vanishes as soon as Operon's is removed: a status
+    // written now would never be read.
+    const others = parent.metadata.finalizers.filter((f) => f !== this.finalizer);
+    if (status && others.length > 0) {
+      await this.writeStatus(parent, writes, signal, status, {
+        ok: true,
+        reason: 'Finalized',
+        message: `Finalized; waiting for ${others.join(', ')}.`,
+      });
+    }
+    await this.removeFinalizer(parent, signal);
+    writes.finalized = true;
+    log.info({ finalizer: this.finalizer }, 'finalized; removed finalizer');
+    this.deps.events.record(
+      parent,
+      'Normal',
+      'Finalized',
+      `Finalize done; removed finalizer ${this.finalizer}`,
+    );
+    return;
+  }
+
+  /** Runs the author's `finalize`; the pass's result unless it reported done. */
+  private async runFinalize(
+    key: string,
+    parent: ParentObject,
+    writes: ParentWrites,
+    log: Logger,
+    signal: AbortSignal,
+  ): Promise<{ finalized: true; status?: JsonObject } | { finalized: false; result: PassResult }> {
+    const finalize = this.deps.config.finalize!;
     // A finalize must run even if the spec became invalid: it gets the spec as transformed,
     // unchecked, or the raw spec when it cannot even be transformed.
-    const { spec } = await transformAndValidateSpec(config.parent.spec, (parent as { spec?: unknown }).spec);
+    const { spec } = await transformAndValidateSpec(
+      this.deps.config.parent.spec,
+      (parent as { spec?: unknown }).spec,
+    );
     // Related objects are read for finalize too (it may need the credentials to clean up), and a
     // change to them runs it again.
-    const related = this.relate(key, parent, spec);
-    if (typeof related === 'string') {
+    const related = await this.relate(key, parent, spec, signal);
+    if (typeof related !== 'function') {
+      const { reason, message, cause } = related;
       return this.fail(
         parent,
         writes,
         log,
-        'InvalidRelatedSelection',
-        `${related}. The finalizer stays until finalize succeeds.`,
+        reason,
+        `${message}. The finalizer stays until finalize succeeds.`,
+        cause,
       );
     }
     let response: FinalizeResponse;
     try {
       const request = this.request(parent, spec, true, writes.view(this.deps.cache), signal, log, related);
-      response = await untilAborted(config.finalize(request), signal);
+      response = await untilAborted(finalize(request), signal);
     } catch (e) {
       if (e instanceof PassAborted) throw e;
       if (PermanentError.is(e)) {
-        return this.giveUp(
+        const result = await this.giveUp(
           parent,
           writes,
           log,
@@ -428,6 +519,7 @@ export class Reconciler {
           'finalize',
           'The finalizer stays until finalize succeeds.',
         );
+        return { finalized: false, result };
       }
       return this.fail(
         parent,
@@ -446,28 +538,57 @@ export class Reconciler {
           message: 'Waiting for finalize to report done.',
         });
       }
-      return { requeueAfterMs: response.resync ?? FINALIZE_RETRY_MS };
+      return { finalized: false, result: { requeueAfterMs: response.resync ?? FINALIZE_RETRY_MS } };
     }
-    // With no other finalizer left, the parent vanishes as soon as Operon's is removed: a status
-    // written now would never be read.
-    const others = parent.metadata.finalizers.filter((f) => f !== this.finalizer);
-    if (response.status && others.length > 0) {
-      await this.writeStatus(parent, writes, signal, response.status as JsonObject, {
-        ok: true,
-        reason: 'Finalized',
-        message: `Finalized; waiting for ${others.join(', ')}.`,
-      });
+    return { finalized: true, status: response.status as JsonObject | undefined };
+  }
+
+  /**
+   * Deletes the parent's tracked children (those in another namespace or cluster-scoped, which
+   * carry Operon's parent label instead of an owner reference), with UID preconditions and in
+   * reverse admission order (a ResourceQuota before its Namespace). It does not wait for them to
+   * be gone, as the garbage collector's default background deletion of owned children does not.
+   * A failed delete fails the pass: the finalizer stays, and the queue retries with backoff.
+   */
+  private async deleteTracked(
+    parent: ParentObject,
+    writes: ParentWrites,
+    log: Logger,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const view = writes.view(this.deps.cache);
+    const plan: ChildAction[] = [];
+    for (const ref of this.deps.config.children) {
+      for (const live of view.childrenOf(ref.type, parent.metadata.uid)) {
+        if (!isTracked(live) || live.metadata?.deletionTimestamp || !live.metadata?.name) continue;
+        plan.push({ action: 'delete', type: ref.type, live: live as NamedObject });
+      }
     }
-    await this.removeFinalizer(parent, signal);
-    writes.finalized = true;
-    log.info({ finalizer: this.finalizer }, 'finalized; removed finalizer');
-    this.deps.events.record(
-      parent,
-      'Normal',
-      'Finalized',
-      `Finalize done; removed finalizer ${this.finalizer}`,
-    );
-    return;
+    if (plan.length === 0) return;
+    const done = await this.execute(plan, parent, writes, log, signal);
+    if (done.failures.length > 0) {
+      await this.fail(
+        parent,
+        writes,
+        log,
+        done.reason,
+        `Could not delete the children Operon tracks for it in other namespaces or cluster-wide: ${done.failures.join('; ')}. The finalizer stays until they are deleted.`,
+      );
+    }
+  }
+
+  /**
+   * True when the parent lacks Operon's finalizer and `sync` returned a child that cannot carry an
+   * owner reference to it, so only Operon can delete that child with the parent.
+   */
+  private needsTrackingFinalizer(parent: ParentObject, desired: readonly KubeObject[]): boolean {
+    if (parent.metadata.finalizers?.includes(this.finalizer)) return false;
+    const { children, parent: parentConfig } = this.deps.config;
+    return desired.some((child) => {
+      const ref = childRefFor(children, child);
+      const namespace = child.metadata?.namespace ?? parent.metadata.namespace;
+      return ref !== undefined && isTrackedPlacement(ref.type, namespace, parent, parentConfig.type);
+    });
   }
 
   private request(
@@ -492,28 +613,39 @@ export class Reconciler {
   /**
    * Works out what each relation selects for this parent (its `select` called with the parent as
    * `sync` sees it), records that in the reverse index so a change to a selected object runs this
-   * parent again, and returns the lookup `req.related` answers with; or, when a `select` threw or
-   * returned something unusable, why (the parent then selects nothing until its next pass).
+   * parent again, reads the selected objects (full copies fetched for a metadata-only cache), and
+   * returns the lookup `req.related` answers with; or, when a `select` threw or returned something
+   * unusable (the parent then selects nothing until its next pass) or a read failed, why.
    *
    * @remarks
-   * The index is updated before `sync` reads the caches and with no `await` in between, so an
-   * event for a newly selected object either is already in the cache `sync` reads, or finds the
-   * parent in the index and queues it again.
+   * The index is updated before the objects are read, so an event for a newly selected object
+   * either is already in what `sync` gets, or finds the parent in the index and queues it again.
    */
-  private relate(key: string, parent: ParentObject, spec: unknown): RelatedLookup | string {
+  private async relate(
+    key: string,
+    parent: ParentObject,
+    spec: unknown,
+    signal: AbortSignal,
+  ): Promise<RelatedLookup | RelatedProblem> {
     const refs = this.deps.config.related ?? [];
     const source = this.deps.related;
     if (refs.length === 0) return NO_RELATED;
     const resolved = resolveSelections(refs, { ...parent, spec } as Parent<unknown>, source?.namespaces);
     if (!resolved.ok) {
       source?.forget(key);
-      return `A related selection is invalid: ${resolved.problems.join('; ')}`;
+      const message = `A related selection is invalid: ${resolved.problems.join('; ')}`;
+      return { reason: 'InvalidRelatedSelection', message };
     }
     const selections = [...resolved.selections.values()].filter(
       (s): s is ResolvedSelection => s !== undefined,
     );
     source?.track(key, selections);
-    return relatedLookup(refs, resolved.selections, (selection) => source?.objects(selection) ?? []);
+    return readRelated(
+      refs,
+      resolved.selections,
+      async (s, sig) => (await source?.objects(s, sig)) ?? [],
+      signal,
+    );
   }
 
   /**

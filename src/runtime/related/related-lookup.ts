@@ -47,6 +47,52 @@ export function relatedLookup(
   };
 }
 
+/** Why a pass cannot have its related objects: the condition reason and message to report. */
+export interface RelatedProblem {
+  readonly reason: 'InvalidRelatedSelection' | 'RelatedReadFailed';
+  readonly message: string;
+  readonly cause?: unknown;
+}
+
+/**
+ * Reads every relation's selection for one parent before `sync` runs, and returns the lookup
+ * `req.related`/`req.relatedList` answer with synchronously from what was read: `sync` never waits
+ * for, nor calls, the API server.
+ *
+ * @param read - a selection's whole objects (the run time reads the metadata cache and fetches or
+ *   reuses the full copies: `RelatedSource.objects`).
+ * @returns the lookup, or a `RelatedReadFailed` problem when a read failed for any reason but
+ *   `signal` aborting (that rejects, so the pass ends as aborted).
+ *
+ * @remarks
+ * What it returns is a snapshot, as stale as the caches it came from can be (like a kube-rs
+ * reflector's store): a change not yet seen when it was read queues the parent again.
+ */
+export async function readRelated(
+  refs: readonly RelatedRef[],
+  selections: ResolvedSelections,
+  read: (selection: ResolvedSelection, signal: AbortSignal | undefined) => Promise<readonly KubeObject[]>,
+  signal?: AbortSignal,
+): Promise<RelatedLookup | RelatedProblem> {
+  const objects = new Map<ResolvedSelection, readonly KubeObject[]>();
+  try {
+    await Promise.all(
+      [...selections.values()].map(async (selection) => {
+        if (selection) objects.set(selection, await read(selection, signal));
+      }),
+    );
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    return {
+      reason: 'RelatedReadFailed',
+      message: `A related object could not be read: ${why}`,
+      cause: e,
+    };
+  }
+  return relatedLookup(refs, selections, (selection) => objects.get(selection) ?? []);
+}
+
 // Frozen like the objects in it: the same list is handed out for every call in a pass.
 function sortByName(objects: readonly KubeObject[]): readonly KubeObject[] {
   return Object.freeze(

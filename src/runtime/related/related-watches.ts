@@ -3,6 +3,7 @@ import type { RelatedRef } from '../../types/related.js';
 import { type ResourceType, resourceTypeId } from '../../types/resource-type.js';
 import type { InformerRegistry } from '../informers/informer-registry.js';
 import type { SharedInformer } from '../informers/shared-informer.js';
+import { FetchedObjects, type GetObject, getThrough } from './fetched-objects.js';
 import { RelatedIndex } from './related-index.js';
 import { type ResolvedSelection, selects } from './selection.js';
 
@@ -25,9 +26,19 @@ export interface RelatedSource {
   track(parentKey: string, selections: Iterable<ResolvedSelection>): void;
   /** Drops the parent with this key: a related change no longer concerns it. */
   forget(parentKey: string): void;
-  /** The cached objects the selection names or matches, in no particular order. */
-  objects(selection: ResolvedSelection): KubeObject[];
+  /**
+   * The whole objects the selection names or matches, in no particular order: which ones, from the
+   * cache; their content, from a kept copy or a GET (call {@link track} first, so a copy is kept).
+   * Rejects when `signal` aborts or a GET fails (anything but a 404, which means "gone").
+   */
+  objects(selection: ResolvedSelection, signal?: AbortSignal): Promise<readonly KubeObject[]>;
 }
+
+/**
+ * The full copies kept beside each metadata-only informer, shared by every operator relating to its
+ * type and scope (keyed by the shared informer itself, so they go when it does).
+ */
+const fetchedBy = new WeakMap<SharedInformer<KubeObject>, { fetched: FetchedObjects; detach: () => void }>();
 
 /**
  * One operator's related types at run time: their informers (from the host's shared registry), the
@@ -35,12 +46,14 @@ export interface RelatedSource {
  * change concerns.
  *
  * @remarks
- * Each related type is watched with a plain informer per watched namespace (or one for all), with
- * no selector: its key is (type, namespace), so every operator relating to the type, and an
- * operator whose parent is of that type, share one watch and one cached copy (DESIGN rule 7). A
- * selector cannot narrow the watch, because what parents select is only known per pass and changes
- * with their specs. The cost is that the cache holds every object of the type in the watched
- * namespaces (measured in docs/architecture.md, "Related resources").
+ * Each related type is watched with a metadata-only informer per watched namespace (or one for
+ * all), with no selector: its key is (type, namespace), so every operator relating to the type
+ * shares one watch (DESIGN rule 7), and where a full-object informer of that key exists (an
+ * operator whose parent is of that type) it is used instead (see `InformerRegistry`). A selector
+ * cannot narrow the watch, because what parents select is only known per pass and changes with
+ * their specs; metadata is what keeps it small. The whole objects are read only for what parents
+ * select ({@link FetchedObjects}, shared too), so memory follows what parents reference, not what
+ * the cluster holds (measured in docs/architecture.md, "Related resources").
  *
  * An event maps to parents through {@link RelatedIndex}: the object's old and new state are both
  * looked up, so a parent whose selector stopped matching (a label removed) runs too. A parent of
@@ -57,6 +70,7 @@ export class RelatedWatches implements RelatedSource {
   /**
    * @param scopes - one entry per watched namespace, or `[undefined]` for all namespaces.
    * @param enqueue - queues a parent key for a pass.
+   * @param get - reads one whole object (default: a GET through the registry's API client).
    */
   constructor(
     registry: InformerRegistry,
@@ -64,6 +78,7 @@ export class RelatedWatches implements RelatedSource {
     scopes: readonly (string | undefined)[],
     parentType: ResourceType,
     private readonly enqueue: (parentKey: string) => void,
+    get: GetObject = getThrough(registry.api),
   ) {
     this.parentTypeId = resourceTypeId(parentType);
     const watched = scopes.filter((s): s is string => s !== undefined);
@@ -74,7 +89,8 @@ export class RelatedWatches implements RelatedSource {
       if (this.byType.has(typeId)) continue; // two relations of one type read the same informers
       const informers: SharedInformer<KubeObject>[] = [];
       for (const namespace of type.namespaced ? scopes : [undefined]) {
-        const informer = registry.informerFor(type, { namespace });
+        const informer = registry.metadataInformerFor(type, { namespace });
+        if (informer.metadataOnly) this.unsubscribe.push(this.hold(informer, get));
         // Only an all-namespace informer of a namespaced type needs it: a namespace's objects are
         // then an index lookup rather than a scan of the whole cluster's.
         if (type.namespaced && !informer.scope.namespace)
@@ -98,37 +114,97 @@ export class RelatedWatches implements RelatedSource {
   }
 
   track(parentKey: string, selections: Iterable<ResolvedSelection>): void {
-    this.index.set(parentKey, selections);
+    const before = this.index.selectionsOf(parentKey);
+    const now = [...selections];
+    this.index.set(parentKey, now);
+    const dropped = before.filter((b) => !now.some((s) => sameSelection(s, b)));
+    if (dropped.length > 0) this.release(dropped);
   }
 
   forget(parentKey: string): void {
+    const before = this.index.selectionsOf(parentKey);
     this.index.forget(parentKey);
+    if (before.length > 0) this.release(before);
   }
 
-  objects(selection: ResolvedSelection): KubeObject[] {
+  async objects(selection: ResolvedSelection, signal?: AbortSignal): Promise<readonly KubeObject[]> {
     const { namespace, name } = selection;
     const out: KubeObject[] = [];
+    const reads: Promise<KubeObject | undefined>[] = [];
     for (const informer of this.byType.get(selection.typeId) ?? []) {
       const scoped = informer.scope.namespace;
       if (scoped !== undefined && scoped !== namespace) continue;
       const store = informer.store;
+      let found: KubeObject[];
       if (name !== undefined) {
         const obj = store.get(namespace ? `${namespace}/${name}` : name);
-        if (obj) out.push(obj);
-        continue;
+        found = obj ? [obj] : [];
+      } else {
+        const candidates =
+          namespace !== undefined && scoped === undefined
+            ? store.byIndex(NAMESPACE_INDEX, namespace)
+            : store.list();
+        found = candidates.filter((obj) => selects(selection, obj));
       }
-      const candidates =
-        namespace !== undefined && scoped === undefined
-          ? store.byIndex(NAMESPACE_INDEX, namespace)
-          : store.list();
-      for (const obj of candidates) if (selects(selection, obj)) out.push(obj);
+      // Read at call time: an informer asked for metadata may have been widened before it started.
+      const fetched = informer.metadataOnly ? fetchedBy.get(informer)?.fetched : undefined;
+      if (fetched) for (const meta of found) reads.push(fetched.read(meta, signal));
+      else out.push(...found);
     }
+    for (const obj of await Promise.all(reads)) if (obj) out.push(obj);
     return out;
+  }
+
+  /** Full copies kept for this operator's relations (shared with other operators), for tests. */
+  fetchedCopies(): number {
+    let n = 0;
+    for (const informer of this.informers()) n += fetchedBy.get(informer)?.fetched.size ?? 0;
+    return n;
   }
 
   /** Removes the handlers (the shared informers themselves belong to the registry). */
   stop(): void {
     for (const u of this.unsubscribe.splice(0)) u();
+  }
+
+  /**
+   * Registers this operator as a holder of the informer's shared full copies (creating them, and the
+   * handler that drops stale ones, for the first operator); returns what undoes it.
+   */
+  private hold(informer: SharedInformer<KubeObject>, get: GetObject): () => void {
+    let entry = fetchedBy.get(informer);
+    if (!entry) {
+      const fetched = new FetchedObjects(informer.type, get);
+      const detach = informer.addHandler({
+        onUpdate: (_old, meta) => fetched.changed(meta),
+        onDelete: (meta) => fetched.deleted(meta),
+      });
+      entry = { fetched, detach };
+      fetchedBy.set(informer, entry);
+    }
+    const { fetched, detach } = entry;
+    const typeId = resourceTypeId(informer.type);
+    const removeHolder = fetched.addHolder((obj) => this.index.parentsOf(typeId, obj).size > 0);
+    return () => {
+      removeHolder();
+      if (fetched.holderCount > 0) return;
+      detach();
+      fetchedBy.delete(informer);
+    };
+  }
+
+  /** A parent stopped making these selections: copies only they kept go. */
+  private release(selections: readonly ResolvedSelection[]): void {
+    for (const informer of this.informers()) {
+      const fetched = fetchedBy.get(informer)?.fetched;
+      if (!fetched || fetched.size === 0) continue;
+      const typeId = resourceTypeId(informer.type);
+      const scoped = informer.scope.namespace;
+      const mine = selections.filter(
+        (s) => s.typeId === typeId && (scoped === undefined || s.namespace === scoped),
+      );
+      if (mine.length > 0) fetched.release(mine);
+    }
   }
 
   private changed(typeId: string, obj: KubeObject, newObj?: KubeObject): void {
@@ -137,4 +213,13 @@ export class RelatedWatches implements RelatedSource {
     if (typeId === this.parentTypeId) parents.delete(objectKey(obj));
     for (const key of parents) this.enqueue(key);
   }
+}
+
+function sameSelection(a: ResolvedSelection, b: ResolvedSelection): boolean {
+  return (
+    a.typeId === b.typeId &&
+    a.namespace === b.namespace &&
+    a.name === b.name &&
+    JSON.stringify(a.selector) === JSON.stringify(b.selector)
+  );
 }

@@ -11,7 +11,7 @@ import {
 } from '../../../src/config/validate-config.js';
 import { Child, Finalize, Operator, type OperatorOptions, Sync } from '../../../src/decorators/index.js';
 import { ConfigError } from '../../../src/errors/operon-error.js';
-import { ClusterRole, Namespace, Pod } from '../../../src/types/builtins.js';
+import { Namespace, Pod } from '../../../src/types/builtins.js';
 import { customResource } from '../../../src/types/custom-resource.js';
 import { resourceType } from '../../../src/types/resource-type.js';
 import type { ChildRef, SyncResponse } from '../../../src/types/sync.js';
@@ -164,7 +164,7 @@ describe('buildOperatorConfig validation', () => {
     );
   });
 
-  it('should report a cluster-scoped child of a namespaced parent', () => {
+  it('should accept a cluster-scoped child of a namespaced parent (Operon tracks it by label)', () => {
     @Operator(parent)
     class TenantOperator {
       @Child(Namespace) namespaces!: ChildRef<V1Namespace>;
@@ -172,11 +172,7 @@ describe('buildOperatorConfig validation', () => {
         return { children: [] };
       }
     }
-    assertOneProblem(
-      () => buildOperatorConfig(new TenantOperator()),
-      /^TenantOperator: @Child 'namespaces' is Namespace \(v1\), which is cluster-scoped, but the parent EchoServer \(example\.com\/v1\) is namespaced/,
-      /Make the parent cluster-scoped \(namespaced: false\)/,
-    );
+    assert.equal(buildOperatorConfig(new TenantOperator()).children[0]?.type.kind, 'Namespace');
   });
 
   it('should accept a cluster-scoped child of a cluster-scoped parent', () => {
@@ -312,7 +308,7 @@ describe('buildOperatorConfig validation', () => {
     class ManyProblemsOperator {
       @Child(Pod) a!: ChildRef<V1Pod>;
       @Child(Pod, 'nope' as UpdateStrategy) b!: ChildRef<V1Pod>;
-      @Child(ClusterRole) c!: ChildRef;
+      @Child(Pod) c!: ChildRef<V1Pod>;
       @Finalize({ finalizerName: 'x' }) f() {}
     }
     const problems = problemsOf(() => buildOperatorConfig(new ManyProblemsOperator()));

@@ -3,7 +3,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { declarationsFromClasses } from '../../../src/generate/from-classes.js';
 import { type Permission, requiredPermissions, STRATEGY_VERBS } from '../../../src/generate/permissions.js';
+import { Child, type ChildRef, Operator, Sync, type SyncResponse } from '../../../src/index.js';
+import { Namespace } from '../../../src/types/builtins.js';
 import { EchoOperator, kitchenConfig, TenantOperator } from './fixtures-operators.js';
+
+/** A namespaced parent with a cluster-scoped child it cannot own (Operon tracks it), no finalize. */
+@Operator({ group: 'example.com', version: 'v1', kind: 'Project', name: 'project' })
+class ProjectOperator {
+  @Child(Namespace) namespaces!: ChildRef;
+  @Sync() sync(): SyncResponse {
+    return { children: [] };
+  }
+}
 
 const table = (ps: Permission[]) =>
   Object.fromEntries(ps.map((p) => [`${p.scope} ${p.group || 'core'} ${p.resource}`, p.verbs.join(',')]));
@@ -29,6 +40,13 @@ describe('requiredPermissions', () => {
     assert.equal(withFinalizer['watched example.com echos'], 'get,list,watch,patch');
     const without = table(requiredPermissions([tenant!]));
     assert.equal(without['cluster example.com tenants'], 'get,list,watch');
+  });
+
+  it('grants patch on a namespaced parent with a cluster-scoped child (Operon holds it with its finalizer)', () => {
+    const [project] = declarationsFromClasses([ProjectOperator]);
+    const t = table(requiredPermissions([project!]));
+    assert.equal(t['watched example.com projects'], 'get,list,watch,patch');
+    assert.equal(t['cluster core namespaces'], 'get,list,watch,create,patch,delete');
   });
 
   it('grants the status and finalizers subresources, and Events', () => {

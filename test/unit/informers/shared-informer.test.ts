@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SharedInformer } from '../../../src/runtime/informers/shared-informer.js';
-import { OWNER_UID_INDEX, ownerUidIndex } from '../../../src/runtime/informers/store.js';
+import { OWNER_UID_INDEX } from '../../../src/runtime/informers/store.js';
+import { parentUidIndex as ownerUidIndex } from '../../../src/runtime/planner/ownership.js';
 import { ConfigMap } from '../../../src/types/builtins.js';
 import type { KubeObject } from '../../../src/types/kube-object.js';
 import type { ResourceType } from '../../../src/types/resource-type.js';

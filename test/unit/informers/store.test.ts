@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OWNER_UID_INDEX, ownerUidIndex, Store } from '../../../src/runtime/informers/store.js';
+import { OWNER_UID_INDEX, Store } from '../../../src/runtime/informers/store.js';
+import { parentUidIndex as ownerUidIndex } from '../../../src/runtime/planner/ownership.js';
 import type { KubeObject } from '../../../src/types/kube-object.js';
 
 function obj(

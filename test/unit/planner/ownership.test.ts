@@ -6,9 +6,14 @@ import {
   desiredHash,
   foldStringData,
   isControlledBy,
+  isTracked,
+  isTrackedPlacement,
   OPERATOR_LABEL,
+  PARENT_ANNOTATION,
+  PARENT_UID_LABEL,
+  parentUidIndex,
 } from '../../../src/runtime/planner/index.js';
-import { ClusterRole } from '../../../src/types/builtins.js';
+import { ClusterRole, ConfigMap, Namespace } from '../../../src/types/builtins.js';
 import type { KubeObject } from '../../../src/types/kube-object.js';
 import {
   clusterParent,
@@ -217,5 +222,67 @@ describe('isControlledBy', () => {
   it('is false for another parent’s controller reference, or none', () => {
     assert.equal(isControlledBy(withRefs([{ uid: 'q', controller: true }]), 'p'), false);
     assert.equal(isControlledBy({ metadata: { name: 'x' } }, 'p'), false);
+  });
+});
+
+describe('tracked children (no owner reference can reach them)', () => {
+  const tracked = (obj: KubeObject) =>
+    decorateChild(obj, owner, obj.kind === 'Namespace' ? Namespace : ConfigMap);
+
+  it('places a cluster-scoped child or one in another namespace of a namespaced parent as tracked', () => {
+    assert.equal(isTrackedPlacement(Namespace, undefined, parent, EchoServer), true);
+    assert.equal(isTrackedPlacement(ConfigMap, 'elsewhere', parent, EchoServer), true);
+    assert.equal(isTrackedPlacement(ConfigMap, NS, parent, EchoServer), false);
+    assert.equal(isTrackedPlacement(ConfigMap, undefined, parent, EchoServer), false);
+    // A cluster-scoped parent can own anything.
+    assert.equal(isTrackedPlacement(ClusterRole, undefined, clusterParent, Tenant), false);
+    assert.equal(isTrackedPlacement(ConfigMap, 'ns-1', clusterParent, Tenant), false);
+  });
+
+  it('labels a tracked child with the parent UID and names the parent, with no owner reference', () => {
+    const out = tracked({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-a' } });
+    assert.equal(out.metadata.ownerReferences, undefined);
+    assert.equal(out.metadata.namespace, undefined);
+    assert.equal(out.metadata.labels?.[PARENT_UID_LABEL], 'uid-parent');
+    assert.equal(out.metadata.labels?.[OPERATOR_LABEL], OPERATOR);
+    assert.equal(out.metadata.annotations?.[PARENT_ANNOTATION], `${NS}/web`);
+    const cm = tracked({ ...configMap('c'), metadata: { name: 'c', namespace: 'elsewhere' } });
+    assert.equal(cm.metadata.namespace, 'elsewhere');
+    assert.equal(cm.metadata.ownerReferences, undefined);
+    assert.equal(isControlledBy(cm, 'uid-parent'), true);
+    assert.equal(isTracked(cm), true);
+  });
+
+  it('drops an author reference to the parent (it could not cross namespaces) and keeps the others', () => {
+    const other = { apiVersion: 'v1', kind: 'ConfigMap', name: 'o', uid: 'uid-o' };
+    const cm = tracked({
+      ...configMap('c'),
+      metadata: { name: 'c', namespace: 'elsewhere', ownerReferences: [{ ...parentRef }, other] },
+    });
+    assert.deepEqual(cm.metadata.ownerReferences, [other]);
+  });
+
+  it('hashes a tracked child as the author wrote it, whatever Operon’s label and annotation say', () => {
+    const first = tracked({ ...configMap('c'), metadata: { name: 'c', namespace: 'elsewhere' } });
+    const again = tracked(first);
+    assert.equal(
+      again.metadata.annotations?.[DESIRED_HASH_ANNOTATION],
+      first.metadata.annotations?.[DESIRED_HASH_ANNOTATION],
+    );
+  });
+
+  it('never lets the label override another controller, and files children under their parent UID', () => {
+    const foreign: KubeObject = {
+      metadata: {
+        name: 'x',
+        labels: { [PARENT_UID_LABEL]: 'uid-parent' },
+        ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'uid-other', controller: true }],
+      },
+    };
+    assert.equal(isControlledBy(foreign, 'uid-parent'), false);
+    assert.equal(isTracked(foreign), false);
+    assert.deepEqual(parentUidIndex(foreign), ['uid-other']);
+    assert.deepEqual(parentUidIndex({ metadata: { name: 'y', labels: { [PARENT_UID_LABEL]: 'p' } } }), ['p']);
+    assert.deepEqual(parentUidIndex({ metadata: { name: 'z' } }), []);
   });
 });

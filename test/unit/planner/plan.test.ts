@@ -373,3 +373,31 @@ describe('planChildren', () => {
     ]);
   });
 });
+
+describe('planChildren with tracked children (another namespace, no owner reference)', () => {
+  const cmRefs = [ref(ConfigMap, 'apply', 'settings')];
+  const elsewhere = (name: string, data: Record<string, string> = { a: '1' }) => ({
+    ...configMap(name, data),
+    metadata: { name, namespace: 'elsewhere' },
+  });
+  const writtenTracked = (desired: KubeObject) => serverCopy(decorateChild(desired, owner, ConfigMap));
+
+  it('creates one, then holds it, and updates it when it changes', () => {
+    assert.deepEqual(summary(plan([elsewhere('c')], [], cmRefs)), ['create ConfigMap/c']);
+    const live = writtenTracked(elsewhere('c'));
+    assert.deepEqual(plan([elsewhere('c')], [live], cmRefs), []);
+    assert.deepEqual(summary(plan([elsewhere('c', { a: '2' })], [live], cmRefs)), ['apply ConfigMap/c']);
+  });
+
+  it('deletes one sync no longer returns, but never a same-named object it does not track', () => {
+    const live = writtenTracked(elsewhere('c'));
+    assert.deepEqual(summary(plan([], [live], cmRefs)), ['delete ConfigMap/c']);
+    const stranger = serverCopy({
+      ...elsewhere('c'),
+      metadata: { name: 'c', namespace: 'elsewhere', labels: { [OPERATOR_LABEL]: OPERATOR } },
+    });
+    assert.deepEqual(plan([], [stranger], cmRefs), []);
+    const actions = plan([elsewhere('c')], [stranger], cmRefs);
+    assert.deepEqual(summary(actions), ['conflict ConfigMap/c']);
+  });
+});

@@ -145,10 +145,19 @@ describe('validateSyncResponse', () => {
     one(validateSyncResponse({ children: [dots] }, rbac), /metadata\.name is "\.\."; no object name may be/);
   });
 
-  it('rejects a namespace other than the parent’s', () => {
+  it('accepts a child in another namespace, unless the operator does not watch it', () => {
+    assert.deepEqual(check({ children: [named('v1', 'ConfigMap', 'c', 'other')] }), []);
     one(
-      check({ children: [named('v1', 'ConfigMap', 'c', 'other')] }),
-      /^children\[0\] \(ConfigMap "c"\) is in namespace "other", but its parent EchoServer "web" is in "team-a"; owner references cannot cross namespaces/,
+      validateSyncResponse(
+        { children: [named('v1', 'ConfigMap', 'c', 'other')] },
+        { ...ctx, watchedNamespaces: [NS] },
+      ),
+      /^children\[0\] \(ConfigMap "c"\) is in namespace "other", which this operator does not watch \(it watches "team-a"\); .*Add the namespace to the watched namespaces/,
+    );
+    // The defaulted namespace is the parent's, which a namespace-restricted operator watches.
+    assert.deepEqual(
+      validateSyncResponse({ children: [configMap('c')] }, { ...ctx, watchedNamespaces: [NS] }),
+      [],
     );
     one(
       check({ children: [named('v1', 'ConfigMap', 'c', '')] }),
@@ -173,7 +182,7 @@ describe('validateSyncResponse', () => {
     );
   });
 
-  it('rejects a namespace on a cluster-scoped child, and a cluster-scoped child of a namespaced parent', () => {
+  it('rejects a namespace on a cluster-scoped child; accepts one under a namespaced parent', () => {
     const cctx = { parent: clusterParent, parentType: Tenant, children: [ref(ClusterRole, 'apply')] };
     one(
       validateSyncResponse(
@@ -183,10 +192,7 @@ describe('validateSyncResponse', () => {
       /ClusterRole is cluster-scoped; remove metadata\.namespace/,
     );
     const nctx = { ...ctx, children: [ref(Namespace, 'apply')] };
-    one(
-      validateSyncResponse({ children: [named('v1', 'Namespace', 'n')] }, nctx),
-      /Namespace is cluster-scoped and cannot be owned by the namespaced EchoServer "web"/,
-    );
+    assert.deepEqual(validateSyncResponse({ children: [named('v1', 'Namespace', 'n')] }, nctx), []);
   });
 
   it('rejects duplicates of type, namespace and name, counting the defaulted namespace', () => {

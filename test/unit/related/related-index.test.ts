@@ -17,6 +17,7 @@ import {
   fast,
   page,
   sleepMs,
+  status,
   until,
   type WatchConn,
 } from '../informers/fake-api-server.js';
@@ -95,6 +96,19 @@ describe('RelatedIndex', () => {
   });
 });
 
+/**
+ * Answers the LIST of ConfigMaps with `items`, and a GET of one of them (a relation reading a
+ * selected object in full) with that item.
+ */
+function serve(server: FakeApiServer, items: KubeObject[]): void {
+  server.onList = () => {
+    const name = /\/configmaps\/([^/]+)$/.exec(server.requests.at(-1)?.path ?? '')?.[1];
+    if (name === undefined) return page('10', items);
+    const found = items.find((o) => o.metadata?.name === name);
+    return found ? { body: found } : { status: 404, body: status(404, 'NotFound', `${name} not found`) };
+  };
+}
+
 describe('RelatedWatches', () => {
   const configMap = (name: string, rv: string, labels?: Record<string, string>): KubeObject => {
     const base = cm(name, rv);
@@ -115,7 +129,7 @@ describe('RelatedWatches', () => {
     const settings = relatedRef(ConfigMap, () => undefined, 'settings');
     const parentType = Secret; // any type other than ConfigMap
     try {
-      server.onList = () => page('10', [configMap('a', '1'), configMap('labelled', '2', { team: 'x' })]);
+      serve(server, [configMap('a', '1'), configMap('labelled', '2', { team: 'x' })]);
       server.onWatch = (c) => {
         conn = c;
         c.open();
@@ -143,14 +157,16 @@ describe('RelatedWatches', () => {
 
       // Reads come from the shared cache.
       assert.deepEqual(
-        a.objects(byName('a', 'ns', ConfigMap)).map((o) => o.metadata?.name),
+        (await a.objects(byName('a', 'ns', ConfigMap))).map((o) => o.metadata?.name),
         ['a'],
       );
       assert.deepEqual(
-        a.objects(bySelector({ matchLabels: { team: 'x' } }, 'ns', ConfigMap)).map((o) => o.metadata?.name),
+        (await a.objects(bySelector({ matchLabels: { team: 'x' } }, 'ns', ConfigMap))).map(
+          (o) => o.metadata?.name,
+        ),
         ['labelled'],
       );
-      assert.deepEqual(a.objects(byName('a', 'elsewhere', ConfigMap)), []);
+      assert.deepEqual(await a.objects(byName('a', 'elsewhere', ConfigMap)), []);
 
       conn?.event('MODIFIED', configMap('a', '11'));
       await until(() => queuedA.length === 1 && queuedB.length === 1, 'the events');
@@ -192,7 +208,7 @@ describe('RelatedWatches', () => {
     let conn: WatchConn | undefined;
     const queued: string[] = [];
     try {
-      server.onList = () => page('10', [cm('self', '1'), cm('primary', '2')]);
+      serve(server, [cm('self', '1'), cm('primary', '2')]);
       server.onWatch = (c) => {
         conn = c;
         c.open();
@@ -206,10 +222,7 @@ describe('RelatedWatches', () => {
       watches.track('ns/self', [bySelector({}, 'ns', ConfigMap)]);
       watches.track('ns/primary', [byName('self', 'ns', ConfigMap)]);
       assert.deepEqual(
-        watches
-          .objects(bySelector({}, 'ns', ConfigMap))
-          .map((o) => o.metadata?.name)
-          .sort(),
+        (await watches.objects(bySelector({}, 'ns', ConfigMap))).map((o) => o.metadata?.name).sort(),
         ['primary', 'self'],
         'a namespace of an all-namespace informer is read through its index',
       );
