@@ -1,6 +1,7 @@
-// A Database names the Secret that holds its password. Operon watches Secrets for it (one watch,
-// shared by every operator of the process that relates to Secrets) and runs the Database again
-// whenever that Secret is created, changed or deleted; sync reads it from the cache.
+// A Database names the Secret that holds its password. Operon watches the Secrets' metadata for it
+// (one watch, shared by every operator of the process that relates to Secrets), runs the Database
+// again whenever that Secret is created, changed or deleted, and reads that one Secret in full
+// before sync; sync itself never calls the API server.
 import { createHash } from 'node:crypto';
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import { IsString, MinLength } from 'class-validator';
