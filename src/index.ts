@@ -20,6 +20,7 @@ export {
 } from './runtime/host/operon-host.js';
 export * from './runtime/leader/index.js';
 export {
+  ALLOW_DELETIONS_ANNOTATION,
   type ChildRef,
   type Condition,
   type ConditionInput,
@@ -29,6 +30,7 @@ export {
   conditionTrue,
   customResource,
   type DeepPartial,
+  type DeletionBudget,
   type DesiredObject,
   type FinalizeResponse,
   getCondition,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
+import { approveCommand } from './approve-command.js';
 import { describeFailure, EXIT } from './cli-errors.js';
 import { clusterCommand } from './cluster-command.js';
 import { crdCommand, manifestsCommand, rbacCommand } from './generate-commands.js';
@@ -16,6 +17,7 @@ const program = new Command('operon')
   .addCommand(rbacCommand())
   .addCommand(manifestsCommand())
   .addCommand(runCommand())
+  .addCommand(approveCommand())
   .addCommand(clusterCommand())
   .addCommand(initCommand())
   .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 usage error.');

@@ -176,6 +176,7 @@ export function collectOperatorConfig(instance: object): OperatorBuildResult {
     sync: (sync ?? missingSync(className)) as OperatorConfig<unknown>['sync'],
     ...(finalizeMethod ? { finalize: finalizeMethod as OperatorConfig<unknown>['finalize'] } : {}),
     ...(finalizerName !== undefined ? { finalizerName } : {}),
+    ...(operator.deletionBudget !== undefined ? { deletionBudget: operator.deletionBudget } : {}),
     source: className,
   };
   problems.push(...checkConfig(config, 'decorators'));

@@ -1,3 +1,4 @@
+import type { DeletionBudget } from '../types/deletion-budget.js';
 import type { KubeObject } from '../types/kube-object.js';
 import type { RelatedRef } from '../types/related.js';
 import type { ResourceType } from '../types/resource-type.js';
@@ -47,6 +48,11 @@ export interface OperatorConfig<TSpec = JsonObject> {
   finalize?(req: SyncRequest<TSpec>): FinalizeResponse | Promise<FinalizeResponse>;
   /** Defaults to `<parent plural>.<parent group>/finalizer` (see `finalizerNameOf`); only used when `finalize` is set. */
   readonly finalizerName?: string;
+  /**
+   * Limits on deleting children without consent (see {@link DeletionBudget}); overrides the host's.
+   * `false` turns the budget off for this operator. Default: the host's, else the defaults.
+   */
+  readonly deletionBudget?: DeletionBudget | false;
   /** Where the config came from, for messages (e.g. the class name). */
   readonly source?: string;
 }

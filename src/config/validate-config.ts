@@ -130,6 +130,10 @@ export function checkConfig(config: OperatorConfig<unknown>, vocabulary: Vocabul
   problems.push(...checkParent(config, label, vocabulary));
   problems.push(...checkChildren(config, label, vocabulary));
   problems.push(...checkRelated(config, label, vocabulary));
+  if (config.deletionBudget !== undefined) {
+    const where = vocabulary === 'decorators' ? '@Operator({ deletionBudget })' : 'deletionBudget';
+    problems.push(...checkDeletionBudget(config.deletionBudget, `${label}: ${where}`));
+  }
   if (config.finalizerName !== undefined && !isFinalizerName(config.finalizerName)) {
     const where =
       vocabulary === 'decorators'
@@ -274,4 +278,40 @@ function checkRelated(config: OperatorConfig<unknown>, label: string, vocabulary
 // Names the operator in messages: the class it came from, else its name.
 export function labelOf(config: Pick<OperatorConfig<unknown>, 'name' | 'source'>): string {
   return config.source ?? `operator '${config.name}'`;
+}
+
+/**
+ * Problems with a deletion budget (`@Operator({ deletionBudget })` or the host's), each starting
+ * with `where`: `false` or an object of a share in [0, 1], whole counts and a positive window.
+ */
+export function checkDeletionBudget(value: unknown, where: string): string[] {
+  if (value === false) return [];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return [
+      `${where} must be false or an object such as { maxShare: 0.5, minCount: 2 }; got ${String(value)}.`,
+    ];
+  }
+  const problems: string[] = [];
+  const known = ['maxShare', 'minCount', 'maxPerWindow', 'windowMs'];
+  for (const [key, v] of Object.entries(value)) {
+    if (!known.includes(key)) {
+      problems.push(`${where} has an unknown field '${key}'; the fields are ${known.join(', ')}.`);
+      continue;
+    }
+    if (v === undefined) continue;
+    const ok =
+      typeof v === 'number' &&
+      Number.isFinite(v) &&
+      (key === 'maxShare' ? v >= 0 && v <= 1 : key === 'windowMs' ? v > 0 : Number.isInteger(v) && v >= 0);
+    if (!ok) {
+      const rule =
+        key === 'maxShare'
+          ? 'a share between 0 and 1 (0.5 = half)'
+          : key === 'windowMs'
+            ? 'a positive number of milliseconds'
+            : 'a whole number, 0 or more';
+      problems.push(`${where}.${key} must be ${rule}; got ${JSON.stringify(v)}.`);
+    }
+  }
+  return problems;
 }

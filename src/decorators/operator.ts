@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { injectable } from 'inversify';
 import { type CustomResourceSpec, customResource, type DataClass } from '../types/custom-resource.js';
+import type { DeletionBudget } from '../types/deletion-budget.js';
 import type { ResourceType } from '../types/resource-type.js';
 import { INVERSIFY_INJECTABLE_FLAG, OPERATOR_METADATA } from './metadata-keys.js';
 import { registerOperatorClass } from './operator-registry.js';
@@ -23,6 +24,12 @@ export interface OperatorCommonOptions {
   name?: string;
   /** `<domain>/<name>`; defaults to `<parent plural>.<parent group>/finalizer`, which does not change when the class is renamed. Only used with `@Finalize`. */
   finalizerName?: string;
+  /**
+   * Limits on deleting children without consent; `false` turns them off for this operator. Default:
+   * the host's `deletionBudget`, else more than half of one parent's children (and at least 2), or
+   * more than 20 across all parents within 5 minutes, are held unless a spec change explains them.
+   */
+  deletionBudget?: DeletionBudget | false;
 }
 
 /**
@@ -109,6 +116,7 @@ function toMetadata(options: OperatorOptions | undefined): OperatorMetadata {
   const common = {
     ...(options.name !== undefined ? { name: options.name } : {}),
     ...(options.finalizerName !== undefined ? { finalizerName: options.finalizerName } : {}),
+    ...(options.deletionBudget !== undefined ? { deletionBudget: options.deletionBudget } : {}),
   };
   if (options.parent) {
     const fromType = options.parent as { spec?: DataClass; status?: DataClass };

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { DataClass } from '../types/custom-resource.js';
+import type { DeletionBudget } from '../types/deletion-budget.js';
 import type { RelatedSelect } from '../types/related.js';
 import type { ResourceType } from '../types/resource-type.js';
 import type { UpdateStrategy } from '../types/update-strategy.js';
@@ -42,6 +43,7 @@ export interface OperatorMetadata {
   readonly status?: DataClass;
   readonly name?: string;
   readonly finalizerName?: string;
+  readonly deletionBudget?: DeletionBudget | false;
 }
 
 /**

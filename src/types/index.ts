@@ -6,6 +6,7 @@
 export * from './builtins.js';
 export * from './conditions.js';
 export * from './custom-resource.js';
+export * from './deletion-budget.js';
 export * from './kube-object.js';
 export * from './related.js';
 export * from './resource-type.js';

@@ -21,6 +21,7 @@ export class ControllerMetrics {
     const q = { name, controller: name };
     for (const result of RECONCILE_OUTCOMES) set.reconcileTotal.inc({ ...c, result }, 0);
     set.reconcileErrors.inc(c, 0);
+    set.deletionsHeld.inc(c, 0);
     set.reconcileTime.zero(c);
     set.maxConcurrentReconciles.set(c, maxConcurrentReconciles);
     set.activeWorkers.set(c, 0);
@@ -53,6 +54,11 @@ export class ControllerMetrics {
     this.set.reconcileTotal.inc({ ...c, result: outcome });
     if (outcome === 'error') this.set.reconcileErrors.inc(c);
     this.set.reconcileTime.observe(c, durationSeconds);
+  }
+
+  /** Counts child deletions the deletion budget held. */
+  deletionsHeld(count: number): void {
+    this.set.deletionsHeld.inc({ controller: this.name }, count);
   }
 
   /** Sets the in-progress work gauges from the reconciles running now. */

@@ -21,6 +21,7 @@ type ResourceLabel = 'resource';
 export class MetricSet {
   readonly reconcileTotal: Counter<ControllerLabel | 'result'>;
   readonly reconcileErrors: Counter<ControllerLabel>;
+  readonly deletionsHeld: Counter<ControllerLabel>;
   readonly reconcileTime: Histogram<ControllerLabel>;
   readonly maxConcurrentReconciles: Gauge<ControllerLabel>;
   readonly activeWorkers: Gauge<ControllerLabel>;
@@ -64,6 +65,12 @@ export class MetricSet {
     this.reconcileErrors = new Counter({
       name: 'controller_runtime_reconcile_errors_total',
       help: 'Total number of reconciliation errors per controller',
+      labelNames: controller,
+      registers,
+    });
+    this.deletionsHeld = new Counter({
+      name: 'operon_deletions_held_total',
+      help: 'Child deletions the deletion budget held (not made) per controller',
       labelNames: controller,
       registers,
     });

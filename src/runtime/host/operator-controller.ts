@@ -1,6 +1,7 @@
 import type { OperatorConfig } from '../../config/operator-config.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ControllerMetrics } from '../../observability/metrics/controller-metrics.js';
+import type { DeletionBudget } from '../../types/deletion-budget.js';
 import { type KubeObject, objectKey } from '../../types/kube-object.js';
 import { type ResourceType, resourceTypeId } from '../../types/resource-type.js';
 import type { ApiClient } from '../api/api-client.js';
@@ -14,6 +15,7 @@ import {
   parentUidIndex,
 } from '../planner/index.js';
 import { type QueueObserver, type ReconcileResult, WorkQueue } from '../queue/index.js';
+import { resolveDeletionBudget } from '../reconcile/deletion-budget.js';
 import type { EventRecorder } from '../reconcile/event-recorder.js';
 import type { OperatorCache } from '../reconcile/operator-cache.js';
 import { passSignal } from '../reconcile/pass-deadline.js';
@@ -32,6 +34,8 @@ export interface OperatorRunOptions {
   metrics?: ControllerMetrics;
   /** The deadline of one pass, in ms (see `passSignal`). */
   reconcileTimeoutMs: number;
+  /** The host's deletion budget, for an operator that sets none (see `resolveDeletionBudget`). */
+  deletionBudget?: DeletionBudget | false;
 }
 
 /** How often a cache that cannot fill is checked for a permission problem to report. */
@@ -117,6 +121,8 @@ export class OperatorController {
       reconcileTimeoutMs: options.reconcileTimeoutMs,
       related: this.related,
       watchedNamespaces: options.namespaces,
+      deletionBudget: resolveDeletionBudget(config.deletionBudget, options.deletionBudget),
+      onDeletionsHeld: (count) => options.metrics?.deletionsHeld(count),
     });
     this.reconcileTimeoutMs = options.reconcileTimeoutMs;
     this.queue = new WorkQueue(

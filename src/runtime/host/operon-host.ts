@@ -1,9 +1,11 @@
 import type { OperatorConfig } from '../../config/operator-config.js';
-import { OperonError } from '../../errors/operon-error.js';
+import { checkDeletionBudget } from '../../config/validate-config.js';
+import { ConfigError, OperonError } from '../../errors/operon-error.js';
 import { type HealthReport, report } from '../../observability/health/health-report.js';
 import { informerReadiness, watchLiveness } from '../../observability/health/informer-checks.js';
 import { type Logger, silentLogger } from '../../observability/logger.js';
 import { OperonMetrics } from '../../observability/metrics/operon-metrics.js';
+import type { DeletionBudget } from '../../types/deletion-budget.js';
 import type { KubeObject } from '../../types/kube-object.js';
 import { ApiClient, type KubeConfigLike } from '../api/api-client.js';
 import { InformerRegistry, type InformerRegistryOptions, type SharedInformer } from '../informers/index.js';
@@ -53,6 +55,11 @@ export interface HostOptions {
   reconcileTimeoutMs?: number;
   /** The deadline of one API request, in ms (default 30 000; see `ApiClientOptions`). */
   requestTimeoutMs?: number;
+  /**
+   * Limits on deleting children without consent, for every operator that sets none of its own (see
+   * {@link DeletionBudget}); `false` turns them off. Default on, with its defaults.
+   */
+  deletionBudget?: DeletionBudget | false;
   /** Extra metric hooks per operator queue (in addition to {@link HostOptions.metrics}). */
   queueObserver?: (operator: string) => QueueObserver | undefined;
   /**
@@ -134,7 +141,10 @@ export class OperonHost {
   private resolveDone!: (stopped: HostStopped) => void;
   private readonly leadingWaiters = new Set<() => void>();
 
-  /** @throws ConfigError when the leader election options are invalid, listing every problem. */
+  /**
+   * @throws ConfigError when the leader election options or the deletion budget are invalid, listing
+   * every problem.
+   */
   constructor(
     configs: readonly OperatorConfig<unknown>[],
     private readonly options: HostOptions = {},
@@ -144,6 +154,11 @@ export class OperonHost {
     });
     this.log = options.logger ?? silentLogger();
     this.election = options.leaderElection ? resolveLeaderElection(options.leaderElection) : undefined;
+    const budgetProblems =
+      options.deletionBudget === undefined
+        ? []
+        : checkDeletionBudget(options.deletionBudget, 'deletionBudget');
+    if (budgetProblems.length > 0) throw new ConfigError(budgetProblems);
     this.api = new ApiClient(options.kubeConfig ?? defaultKubeConfig(), options.component ?? 'operon', {
       requestTimeoutMs: options.requestTimeoutMs,
     });
@@ -169,6 +184,7 @@ export class OperonHost {
           queueObserver: options.queueObserver,
           metrics: this.metrics?.controller(config.name, concurrency),
           reconcileTimeoutMs: options.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS,
+          deletionBudget: options.deletionBudget,
         },
       );
     });

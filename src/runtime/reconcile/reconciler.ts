@@ -3,6 +3,7 @@ import type { OperatorConfig } from '../../config/operator-config.js';
 import { OperonError } from '../../errors/operon-error.js';
 import { PermanentError } from '../../errors/permanent-error.js';
 import type { Logger } from '../../observability/logger.js';
+import { ALLOW_DELETIONS_ANNOTATION, type DeletionBudget } from '../../types/deletion-budget.js';
 import type { KubeObject, NamedObject } from '../../types/kube-object.js';
 import type { FinalizeResponse, JsonObject, Parent, SyncRequest, SyncResponse } from '../../types/sync.js';
 import { type ApiClient, PatchType } from '../api/api-client.js';
@@ -32,6 +33,7 @@ import {
 import type { RelatedSource } from '../related/related-watches.js';
 import { type ResolvedSelection, resolveSelections } from '../related/selection.js';
 import { ChildWriter, type WriteResult } from './child-writer.js';
+import { type DeletionVerdict, DeletionWindow, judgeDeletions } from './deletion-budget.js';
 import type { EventRecorder } from './event-recorder.js';
 import { addFinalizerPatch, type JsonPatchOp, removeFinalizerPatch } from './finalizer-patch.js';
 import type { OperatorCache } from './operator-cache.js';
@@ -63,6 +65,10 @@ export interface ReconcilerDeps {
   related?: RelatedSource;
   /** The namespaces the operator watches; undefined or empty = all (children must be in them). */
   watchedNamespaces?: readonly string[];
+  /** The deletion budget in force (see `resolveDeletionBudget`); undefined: none. */
+  deletionBudget?: Required<DeletionBudget>;
+  /** Called with the number of deletions each held pass held (for metrics). */
+  onDeletionsHeld?: (count: number) => void;
 }
 
 /** After `finalize` reports not done and names no delay. */
@@ -88,6 +94,8 @@ interface Execution {
   reason: string;
   /** Children deleted this pass to be created again once they are gone. */
   recreating: string[];
+  /** Children deleted this pass (not counting recreates). */
+  deleted: number;
 }
 
 /**
@@ -107,10 +115,13 @@ export class Reconciler {
   private readonly writer: ChildWriter;
   private readonly finalizer: string;
   private readonly own = new OwnWrites();
+  /** The operator's recent unexplained deletions, for the budget's window rule. */
+  private readonly window: DeletionWindow | undefined;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.writer = new ChildWriter(deps.api, deps.config.name);
     this.finalizer = finalizerNameOf(deps.config);
+    this.window = deps.deletionBudget ? new DeletionWindow(deps.deletionBudget.windowMs) : undefined;
   }
 
   /**
@@ -262,9 +273,13 @@ export class Reconciler {
       current,
       baselines: writes.baselines,
     });
-    const done = await this.execute(plan, parent, writes, log, signal);
+    const verdict = this.judgeDeletions(plan, parent, current);
+    const allowed = verdict.hold ? plan.filter((a) => a.action !== 'delete') : plan;
+    const done = await this.execute(allowed, parent, writes, log, signal);
     if (done.failures.length > 0)
       return this.fail(parent, writes, log, done.reason, done.failures.join('; '));
+    if (verdict.hold) return this.holdDeletions(plan, parent, writes, log, verdict);
+    if (verdict.counted) this.window?.record(done.deleted, Date.now());
 
     writes.blocked = undefined; // a pass ran: a blocked cache, if one comes back, is news again
     const waiting = [...done.recreating, ...terminatingDesired(response.children, current, parent)];
@@ -349,7 +364,54 @@ export class Reconciler {
     }
     this.recordWrites(parent, writes, done);
     const recreating = done.filter((d) => d.action === 'recreate').map((d) => `${d.type.kind} ${d.name}`);
-    return { failures, reason, recreating };
+    return { failures, reason, recreating, deleted: done.filter((d) => d.action === 'delete').length };
+  }
+
+  /** The deletion budget's verdict on a plan's deletes (see `deletion-budget.ts`). */
+  private judgeDeletions(
+    plan: readonly ChildAction[],
+    parent: ParentObject,
+    current: readonly KubeObject[],
+  ): DeletionVerdict {
+    const budget = this.deps.deletionBudget;
+    const deletes = plan.filter((a) => a.action === 'delete').length;
+    if (!budget || !this.window || deletes === 0) return { hold: false, counted: false };
+    const owned = current.filter((c) => isControlledBy(c, parent.metadata.uid)).length;
+    return judgeDeletions({ parent, deletes, owned, budget, window: this.window, now: Date.now() });
+  }
+
+  /**
+   * Reports deletions the budget held: the pass made its other writes, so the parent reads
+   * `Synced=False` with reason `DeletionHeld`, naming the children and how to release them. Not an
+   * error for the queue: retrying cannot help. A spec change, an approval or a change in what `sync`
+   * returns (each an event) runs the parent again, as does the end of the window that held them.
+   */
+  private async holdDeletions(
+    plan: readonly ChildAction[],
+    parent: ParentObject,
+    writes: ParentWrites,
+    log: Logger,
+    verdict: Extract<DeletionVerdict, { hold: true }>,
+  ): Promise<PassResult> {
+    const held = plan.filter((a): a is Extract<ChildAction, { action: 'delete' }> => a.action === 'delete');
+    const names = held.map((a) => `${a.type.kind} ${a.live.metadata.name}`);
+    const { kind, plural } = this.deps.config.parent.type;
+    const ns = parent.metadata.namespace ? ` -n ${parent.metadata.namespace}` : '';
+    const generation = parent.metadata.generation ?? 0;
+    const message =
+      `Held ${held.length} deletion(s) (${summarise(names)}): ${verdict.message}. Nothing was deleted; ` +
+      'creates and updates went ahead. If the deletions are intended, approve them for this generation: ' +
+      `kubectl annotate ${plural} ${parent.metadata.name}${ns} ${ALLOW_DELETIONS_ANNOTATION}=${generation} ` +
+      `(or operon approve ${kind.toLowerCase()}/${parent.metadata.name}${ns}); a spec change also releases them.`;
+    log.warn({ reason: 'DeletionHeld', children: names }, message);
+    this.deps.onDeletionsHeld?.(held.length);
+    this.deps.events.record(parent, 'Warning', 'DeletionHeld', message);
+    try {
+      await this.writeFailure(parent, writes, 'DeletionHeld', message);
+    } catch (e) {
+      throw new ReconcileError('SYNC_FAILED', `DeletionHeld: ${message}`, { cause: e });
+    }
+    return verdict.retryAfterMs ? { requeueAfterMs: verdict.retryAfterMs } : { gaveUp: 'DeletionHeld' };
   }
 
   /** The loop breaker's verdict on an update: undefined to go ahead, else why not. */
