@@ -6,6 +6,7 @@
 export * from './api/api-client.js';
 export * from './api/api-error.js';
 export * from './api/resource-path.js';
+export * from './backoff/index.js';
 export * from './host/index.js';
 export * from './informers/index.js';
 export * from './leader/index.js';

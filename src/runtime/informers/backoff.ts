@@ -1,5 +1,6 @@
 /**
- * How a reflector waits between failed attempts. All durations in milliseconds.
+ * How a reflector waits between failed attempts (on the shared curve of `runtime/backoff`, with
+ * equal jitter). All durations in milliseconds.
  *
  * @remarks
  * Two kinds of failure back off separately (see {@link Reflector}): the API server could not be
@@ -46,51 +47,4 @@ export function resolveBackoff(opts: BackoffOptions = {}): ResolvedBackoff {
     factor: opts.factor ?? 2,
     resetAfterMs: opts.resetAfterMs ?? 30_000,
   };
-}
-
-/** The parameters one {@link Backoff} needs. */
-export interface BackoffCurve {
-  initialMs: number;
-  maxMs: number;
-  factor: number;
-}
-
-/**
- * Capped exponential backoff with "equal jitter": attempt n waits between half and all of
- * `min(max, initial * factor^(n-1))`.
- *
- * @remarks
- * Equal rather than full jitter: full jitter can draw a delay near zero, which is a hot loop in all
- * but name when the API server is down; half the ceiling is always waited. The jitter still spreads
- * many informers (and many replicas) that failed at the same moment.
- *
- * (The work queue has its own backoff in `runtime/queue`, with other rules: it retries reconciles,
- * not connections.)
- */
-export class Backoff {
-  private streak = 0;
-
-  constructor(
-    private readonly curve: BackoffCurve,
-    private readonly random: () => number = Math.random,
-  ) {}
-
-  /** Consecutive failures since the last {@link reset}. */
-  get failures(): number {
-    return this.streak;
-  }
-
-  /** Records a failure and returns how long to wait before the next attempt. */
-  next(): number {
-    this.streak++;
-    const { initialMs, maxMs, factor } = this.curve;
-    // Past the cap the power only overflows towards Infinity; min() keeps that harmless.
-    const ceiling = Math.min(maxMs, initialMs * factor ** (this.streak - 1));
-    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
-  }
-
-  /** Ends the failure streak. */
-  reset(): void {
-    this.streak = 0;
-  }
 }

@@ -2,7 +2,6 @@
  * @packageDocumentation
  * The work queue: turns "this key changed" into at most one reconcile per key at a time, with per-key backoff and a global rate limit.
  */
-export { ExponentialBackoff, type ExponentialBackoffOptions } from './backoff.js';
 export type { QueueObserver } from './queue-observer.js';
 export { TokenBucket } from './token-bucket.js';
 export {

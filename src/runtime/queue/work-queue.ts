@@ -1,4 +1,4 @@
-import { ExponentialBackoff } from './backoff.js';
+import { KeyedBackoff } from '../backoff/index.js';
 import { DelayedKeys } from './delayed-keys.js';
 import { Fifo } from './fifo.js';
 import type { QueueObserver } from './queue-observer.js';
@@ -79,7 +79,7 @@ export class WorkQueue {
   /** Keys that must run (again), with the time each became pending; a superset of `ready`. */
   private readonly pending = new Map<string, number>();
   private readonly running = new Set<string>();
-  private readonly backoff: ExponentialBackoff;
+  private readonly backoff: KeyedBackoff;
   private readonly bucket: TokenBucket;
   private readonly timers: DelayedKeys;
   private readonly abort = new AbortController();
@@ -98,7 +98,7 @@ export class WorkQueue {
   ) {
     this.options = resolveWorkQueueOptions(options);
     const { baseDelayMs, maxDelayMs, jitter, random, qps, burst, now } = this.options;
-    this.backoff = new ExponentialBackoff({ baseDelayMs, maxDelayMs, jitter, random });
+    this.backoff = new KeyedBackoff({ initialMs: baseDelayMs, maxMs: maxDelayMs, jitter }, random);
     this.bucket = new TokenBucket(qps, burst, now);
     this.timers = new DelayedKeys((key) => this.add(key), now);
   }

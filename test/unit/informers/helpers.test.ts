@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Backoff, resolveBackoff } from '../../../src/runtime/informers/backoff.js';
+import { resolveBackoff } from '../../../src/runtime/informers/backoff.js';
 import { informerKey, normalizeScope } from '../../../src/runtime/informers/informer-scope.js';
 import { LineSplitter, parseWatchEvent } from '../../../src/runtime/informers/watch-events.js';
 import { ConfigMap, Namespace } from '../../../src/types/builtins.js';
 
-describe('Backoff', () => {
+describe('resolveBackoff', () => {
   it('defaults to 800 ms doubling to 30 s, and to 2 s while the API server is unreachable', () => {
     assert.deepEqual(resolveBackoff(), {
       initialMs: 800,
@@ -19,38 +19,6 @@ describe('Backoff', () => {
   it('never lets the unreachable cap exceed maxMs', () => {
     assert.equal(resolveBackoff({ maxMs: 1_000 }).unreachableMaxMs, 1_000);
     assert.equal(resolveBackoff({ unreachableMaxMs: 5_000 }).unreachableMaxMs, 5_000);
-  });
-
-  it('caps the unreachable curve low', () => {
-    const { initialMs, factor, unreachableMaxMs } = resolveBackoff();
-    const b = new Backoff({ initialMs, factor, maxMs: unreachableMaxMs }, () => 1);
-    assert.deepEqual(
-      [1, 2, 3, 4, 5].map(() => b.next()),
-      [800, 1600, 2000, 2000, 2000],
-    );
-  });
-
-  it('waits between half and all of a doubling, capped ceiling', () => {
-    const low = new Backoff(resolveBackoff(), () => 0);
-    assert.deepEqual(
-      [1, 2, 3, 4, 5, 6, 7, 8].map(() => low.next()),
-      [400, 800, 1600, 3200, 6400, 12800, 15000, 15000],
-    );
-    const high = new Backoff(resolveBackoff(), () => 1);
-    assert.deepEqual(
-      [1, 2, 3, 4, 5, 6, 7].map(() => high.next()),
-      [800, 1600, 3200, 6400, 12800, 25600, 30000],
-    );
-  });
-
-  it('counts the failure streak and starts over after reset', () => {
-    const b = new Backoff(resolveBackoff(), () => 1);
-    b.next();
-    b.next();
-    assert.equal(b.failures, 2);
-    b.reset();
-    assert.equal(b.failures, 0);
-    assert.equal(b.next(), 800);
   });
 });
 
