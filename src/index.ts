@@ -12,6 +12,7 @@ export * from './di/index.js';
 export * from './errors/index.js';
 export * from './observability/index.js';
 export type { Logger } from './observability/logger.js';
+export * from './plan/index.js';
 export { type HostOptions, OperonHost } from './runtime/host/index.js';
 export {
   DEFAULT_WATCH_FAILURE_THRESHOLD_MS,
@@ -19,6 +20,7 @@ export {
   type HostStopReason,
 } from './runtime/host/operon-host.js';
 export * from './runtime/leader/index.js';
+export type { RecordOptions, RedactOptions } from './runtime/record/index.js';
 export {
   ALLOW_DELETIONS_ANNOTATION,
   type ChildRef,
@@ -52,3 +54,4 @@ export {
   setCondition,
   type UpdateStrategy,
 } from './types/index.js';
+export { AdmissionWebhook, type FailurePolicy, type WebhookOptions } from './webhooks/index.js';

@@ -5,6 +5,11 @@ import { generateCrds } from '../generate/crd.js';
 import { generateManifests } from '../generate/manifests.js';
 import { requiredPermissions } from '../generate/permissions.js';
 import { generateRbac } from '../generate/rbac.js';
+import {
+  addManifestWebhookFlags,
+  type ManifestWebhookFlags,
+  manifestWebhookOptions,
+} from '../webhooks/cli-flags.js';
 import { runRbacCheck } from './check-command.js';
 import { UsageError } from './cli-errors.js';
 import { type LoadedEntry, loadEntry } from './load-entry.js';
@@ -27,7 +32,7 @@ interface RbacFlags {
   explain?: boolean;
 }
 
-interface ManifestFlags extends RbacFlags {
+interface ManifestFlags extends RbacFlags, ManifestWebhookFlags {
   image: string;
   createNamespace?: boolean;
   entryInImage?: string;
@@ -109,7 +114,7 @@ export function rbacCommand(): Command {
 /** `operon manifests <entry> --image X --namespace Y`: everything to deploy the operators. */
 export function manifestsCommand(): Command {
   return withRbacOptions(
-    new Command('manifests')
+    addManifestWebhookFlags(new Command('manifests'))
       .description(
         'print everything to deploy the operators in <entry>: CRDs, ServiceAccount, RBAC and a Deployment running `operon run <entry>`',
       )
@@ -130,6 +135,7 @@ The Deployment runs \`node node_modules/operon/bin/operon.js run <entry>\` from 
 directory, which must be the application's root, as a numeric non-root user (e.g. \`USER 1000\`, "node" in the official Node images: the kubelet can only verify runAsNonRoot for a numeric user).`,
     )
     .action(async (entry: string, flags: ManifestFlags) => {
+      const webhook = usage(() => manifestWebhookOptions(flags));
       const loaded = await loadEntry(entry);
       checkLabel('--namespace', flags.namespace);
       const notes: string[] = [];
@@ -142,6 +148,7 @@ directory, which must be the application's root, as a numeric non-root user (e.g
         leaderElection: flags.leaderElection,
         createNamespace: flags.createNamespace,
         notes,
+        webhook,
       });
       printNotes(notes);
       report(writeObjects(objects, flags.out));
@@ -188,6 +195,15 @@ function checkLabel(flag: string, value: string): void {
     throw new UsageError(
       `${flag} "${value}" is not a valid name: use lower-case letters, digits and '-', at most 63 characters, starting and ending with a letter or digit.`,
     );
+  }
+}
+
+/** Runs `parse`, turning what it throws into a usage error. */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
 }
 

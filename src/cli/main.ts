@@ -5,6 +5,8 @@ import { describeFailure, EXIT } from './cli-errors.js';
 import { clusterCommand } from './cluster-command.js';
 import { crdCommand, manifestsCommand, rbacCommand } from './generate-commands.js';
 import { initCommand } from './init-command.js';
+import { planCommand } from './plan-command.js';
+import { recordCommand, replayCommand } from './record-command.js';
 import { runCommand } from './run-command.js';
 
 // Exit codes: 0 ok, 1 a runtime failure (module fails to load, no operator, ConfigError, API error),
@@ -17,6 +19,9 @@ const program = new Command('operon')
   .addCommand(rbacCommand())
   .addCommand(manifestsCommand())
   .addCommand(runCommand())
+  .addCommand(planCommand())
+  .addCommand(recordCommand())
+  .addCommand(replayCommand())
   .addCommand(approveCommand())
   .addCommand(clusterCommand())
   .addCommand(initCommand())
@@ -25,12 +30,19 @@ const program = new Command('operon')
 // Subcommands inherit neither exitOverride nor the help-after-error setting on their own.
 for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError();
 
+// `operon plan` exits 2 when something would change (as terraform plan -detailed-exitcode), so a
+// usage error there exits 1: 2 must only ever mean "changes".
+let usageExit: number = EXIT.usage;
+program.hook('preSubcommand', (_program, sub) => {
+  if (sub.name() === 'plan') usageExit = EXIT.failure;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     // Commander has printed its message; only an explicit help or --version is a success.
-    process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    process.exitCode = e.exitCode === 0 ? EXIT.ok : usageExit;
   } else {
     const { code, message } = describeFailure(e);
     process.stderr.write(`operon: ${message}\n`);

@@ -12,10 +12,16 @@ import { describeMissingPermissions, missingPermissions } from '../generate/chec
 import { WATCH_NAMESPACES_ENV } from '../generate/deployment.js';
 import { createLogger } from '../observability/create-logger.js';
 import { defaultKubeConfig } from '../runtime/host/load-kubeconfig.js';
+import {
+  addRunWebhookFlags,
+  type RunWebhookFlags,
+  runWebhookOptions,
+  webhookPermissionNames,
+} from '../webhooks/cli-flags.js';
 import { UsageError } from './cli-errors.js';
 import { type LoadedEntry, loadEntry } from './load-entry.js';
 
-interface RunFlags {
+interface RunFlags extends RunWebhookFlags {
   watchNamespace?: string[];
   logLevel: string;
   rbacCheck: boolean;
@@ -39,7 +45,7 @@ interface RunFlags {
  * exits. This is what the generated Deployment runs. The server flags are controller-runtime's.
  */
 export function runCommand(): Command {
-  return new Command('run')
+  const command = new Command('run')
     .description('run the operators in <entry> until SIGTERM or SIGINT (what the generated Deployment runs)')
     .argument('<entry>', 'compiled module that defines or registers the operators (see `operon crd --help`)')
     .option(
@@ -101,6 +107,7 @@ SIGTERM/SIGINT: stop taking work, finish in-flight reconciles (30 s), release th
     .action(async (entry: string, flags: RunFlags) => {
       const servers = serverOptions(flags);
       planEndpoints(servers); // a ConfigError now, before anything is loaded or asked of the cluster
+      const webhook = usage(() => runWebhookOptions(flags));
       const loaded = await loadEntry(entry);
       const configs = await runtimeConfigs(loaded);
       const namespaces = watchNamespaces(flags.watchNamespace);
@@ -109,8 +116,9 @@ SIGTERM/SIGINT: stop taking work, finish in-flight reconciles (30 s), release th
         const missing = await missingPermissions(kubeConfig, loaded.declarations, {
           namespaces,
           leaderElection: flags.leaderElect,
-          ownNamespace: flags.leaseNamespace ?? process.env.POD_NAMESPACE,
+          ownNamespace: flags.leaseNamespace ?? flags.webhookNamespace ?? process.env.POD_NAMESPACE,
           secureMetrics: servers.metricsServer !== false && servers.metricsServer.secure !== false,
+          webhook: webhook && webhookPermissionNames(webhook, configs),
         });
         if (missing.length > 0) throw new Error(describeMissingPermissions(missing));
       }
@@ -120,6 +128,7 @@ SIGTERM/SIGINT: stop taking work, finish in-flight reconciles (30 s), release th
         namespaces,
         logger,
         ...servers,
+        webhook,
         leaderElection: flags.leaderElect
           ? { leaseName: flags.leaseName ?? configs[0]?.name ?? 'operon', namespace: flags.leaseNamespace }
           : false,
@@ -130,6 +139,16 @@ SIGTERM/SIGINT: stop taking work, finish in-flight reconciles (30 s), release th
         'operators running',
       );
     });
+  return addRunWebhookFlags(command);
+}
+
+/** Runs `parse`, turning what it throws into a usage error (exit code 2, no stack). */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /** The servers the flags ask for; a bind address or port of 0 turns a server off. */
@@ -184,7 +203,7 @@ function parseBoolean(value: string): boolean {
 }
 
 /** Builds the operators to run: containers resolved as Operon.run does, classes autobound, configs as given. */
-async function runtimeConfigs(loaded: LoadedEntry): Promise<OperatorConfig<unknown>[]> {
+export async function runtimeConfigs(loaded: LoadedEntry): Promise<OperatorConfig<unknown>[]> {
   const configs: OperatorConfig<unknown>[] = [...loaded.configs];
   for (const container of loaded.containers) configs.push(...(await discoverOperatorsAsync(container)));
   if (loaded.classes.length > 0) {
@@ -199,7 +218,7 @@ async function runtimeConfigs(loaded: LoadedEntry): Promise<OperatorConfig<unkno
   return configs;
 }
 
-function watchNamespaces(flag: string[] | undefined): string[] | undefined {
+export function watchNamespaces(flag: string[] | undefined): string[] | undefined {
   const raw = flag?.length ? flag : (process.env[WATCH_NAMESPACES_ENV] ?? '').split(',');
   const list = raw
     .flatMap((v) => v.split(','))

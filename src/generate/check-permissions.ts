@@ -10,6 +10,8 @@ export interface MissingPermission {
   readonly subresource?: string;
   /** Undefined: cluster-wide (all namespaces, or a cluster-scoped type). */
   readonly namespace?: string;
+  /** The one object the permission is for (a rule's `resourceNames`); undefined: any. */
+  readonly name?: string;
 }
 
 /**
@@ -59,7 +61,9 @@ export async function missingPermissions(
             ? options.namespaces
             : [undefined];
     for (const namespace of namespaces)
-      for (const verb of p.verbs) checks.push({ verb, group: p.group, resource, subresource, namespace });
+      for (const verb of p.verbs)
+        for (const name of p.resourceNames ?? [undefined])
+          checks.push({ verb, group: p.group, resource, subresource, namespace, ...(name ? { name } : {}) });
   }
   const api = new ApiClient(kubeConfig, 'operon-rbac-check');
   try {
@@ -84,6 +88,7 @@ async function isAllowed(api: ApiClient, c: MissingPermission): Promise<boolean>
           resource: c.resource,
           ...(c.subresource ? { subresource: c.subresource } : {}),
           ...(c.namespace ? { namespace: c.namespace } : {}),
+          ...(c.name ? { name: c.name } : {}),
         },
       },
     },
@@ -106,7 +111,7 @@ async function isAllowed(api: ApiClient, c: MissingPermission): Promise<boolean>
 export function describeMissingPermission(m: MissingPermission): string {
   const resource = m.subresource ? `${m.resource}/${m.subresource}` : m.resource;
   const where = m.namespace ? `in namespace ${m.namespace}` : 'cluster-wide';
-  return `${m.verb} ${resource} (API group "${m.group}") ${where}`;
+  return `${m.verb} ${resource}${m.name ? ` "${m.name}"` : ''} (API group "${m.group}") ${where}`;
 }
 
 /**

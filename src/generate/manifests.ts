@@ -1,4 +1,10 @@
 import type { KubeObject } from '../types/kube-object.js';
+import {
+  type ManifestWebhookOptions,
+  webhookManifests,
+  webhookSecretName,
+  withWebhook,
+} from '../webhooks/webhook-manifests.js';
 import { generateCrds } from './crd.js';
 import { type DeploymentOptions, generateDeployment } from './deployment.js';
 import type { OperatorDeclaration } from './operator-declaration.js';
@@ -10,12 +16,18 @@ export interface ManifestOptions extends DeploymentOptions {
   createNamespace?: boolean;
   /** Receives a line for every part of the spec or status classes the CRD schemas could not express. */
   notes?: string[];
+  /**
+   * Add the validating webhook (the parents' class-validator rules at admission): a Service (unless
+   * it has a `url`), the ValidatingWebhookConfiguration without `caBundle` (the operator fills it in),
+   * the Secret and configuration permissions, and the Deployment's `webhook` port and flags.
+   */
+  webhook?: ManifestWebhookOptions;
 }
 
 /**
  * Everything an application of operators needs in a cluster, in apply order: (the Namespace,) the
  * CRDs, the ServiceAccount, the RBAC roles and bindings, the `<name>-metrics-reader` ClusterRole for
- * Prometheus, and the Deployment.
+ * Prometheus, (with `webhook`: the webhook's Service and ValidatingWebhookConfiguration,) and the Deployment.
  *
  * @remarks
  * Combines {@link generateCrds}, {@link generateRbac}, {@link metricsReaderRole} and
@@ -38,11 +50,26 @@ export function generateManifests(
   const namespace: KubeObject[] = options.createNamespace
     ? [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: options.namespace } }]
     : [];
+  const context = {
+    name: options.name,
+    namespace: options.namespace,
+    watchNamespaces: options.watchNamespaces,
+  };
+  const webhook = options.webhook ? webhookManifests(operators, context, options.webhook) : [];
+  const deployment = generateDeployment(options);
   return [
     ...namespace,
     ...generateCrds(operators, { notes: options.notes }),
-    ...generateRbac(operators, { ...options, secureMetrics: true }),
+    ...generateRbac(operators, {
+      ...options,
+      secureMetrics: true,
+      webhook:
+        options.webhook && webhook.length
+          ? { configuration: options.name, secret: webhookSecretName(options.name, options.webhook) }
+          : undefined,
+    }),
     metricsReaderRole(options.name),
-    generateDeployment(options),
+    ...webhook,
+    options.webhook && webhook.length ? withWebhook(deployment, context, options.webhook) : deployment,
   ];
 }

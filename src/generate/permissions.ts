@@ -29,6 +29,8 @@ export interface Permission {
   readonly verbs: readonly Verb[];
   /** Why each verb is needed, for `operon rbac --explain` and messages. */
   readonly why: readonly string[];
+  /** Only these objects (RBAC `resourceNames`); absent: every object of the resource. */
+  readonly resourceNames?: readonly string[];
 }
 
 /** Options of {@link requiredPermissions}. */
@@ -41,6 +43,12 @@ export interface PermissionOptions {
    * rights. Default true, as `operon run` and the generated Deployment serve metrics securely.
    */
   secureMetrics?: boolean;
+  /**
+   * Add what the validating webhook needs: its certificate Secret in the operator's own namespace
+   * (`create`, and `get`/`update` of that Secret only) and `get`/`patch` of its
+   * ValidatingWebhookConfiguration (by name). Default: none.
+   */
+  webhook?: { readonly configuration: string; readonly secret: string };
 }
 
 /**
@@ -92,7 +100,9 @@ const VERB_ORDER: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update',
  * - with leader election, `leases` (coordination.k8s.io) `get`, `create`, `update` in the
  *   operator's own namespace;
  * - with secure metrics (the default), `create` on `tokenreviews` and `subjectaccessreviews`
- *   (cluster-scoped reviews, so always cluster-wide).
+ *   (cluster-scoped reviews, so always cluster-wide);
+ * - with the validating webhook, `create` on `secrets` and `get`/`update` on its Secret in the
+ *   operator's own namespace, and `get`/`patch` on its `validatingwebhookconfigurations` (by name).
  *
  * @example
  * ```ts
@@ -147,6 +157,22 @@ export function requiredPermissions(
   if (options.leaderElection) {
     acc.addRaw('coordination.k8s.io', 'leases', 'own', ['get', 'create', 'update'], 'leader election');
   }
+  if (options.webhook) {
+    const { configuration, secret } = options.webhook;
+    // RBAC cannot limit a create to a name, so create is on secrets; reading and rewriting, on this one only.
+    acc.addRaw('', 'secrets', 'own', ['create'], 'the webhook creates its certificate Secret');
+    acc.addRaw('', 'secrets', 'own', ['get', 'update'], 'the webhook reads and rotates its certificates', [
+      secret,
+    ]);
+    acc.addRaw(
+      'admissionregistration.k8s.io',
+      'validatingwebhookconfigurations',
+      'cluster',
+      ['get', 'patch'],
+      "the webhook keeps its configuration's caBundle current",
+      [configuration],
+    );
+  }
   if (options.secureMetrics ?? true) {
     for (const [group, resource, why] of METRICS_REVIEWS)
       acc.addRaw(group, resource, 'cluster', ['create'], why);
@@ -175,11 +201,22 @@ class PermissionSet {
     this.addRaw(type.group, resource, type.namespaced ? 'watched' : 'cluster', verbs, why);
   }
 
-  addRaw(group: string, resource: string, scope: PermissionScope, verbs: readonly Verb[], why: string): void {
-    const key = `${scope}|${group}|${resource}`;
+  addRaw(
+    group: string,
+    resource: string,
+    scope: PermissionScope,
+    verbs: readonly Verb[],
+    why: string,
+    resourceNames?: readonly string[],
+  ): void {
+    const key = `${scope}|${group}|${resource}${resourceNames ? `|${resourceNames.join(',')}` : ''}`;
     let entry = this.byKey.get(key);
     if (!entry) {
-      entry = { p: { group, resource, scope }, verbs: new Set(), why: new Set() };
+      entry = {
+        p: { group, resource, scope, ...(resourceNames ? { resourceNames: [...resourceNames] } : {}) },
+        verbs: new Set(),
+        why: new Set(),
+      };
       this.byKey.set(key, entry);
     }
     for (const v of verbs) entry.verbs.add(v);

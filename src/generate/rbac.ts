@@ -27,7 +27,8 @@ const RBAC_V1 = `${RBAC}/v1`;
  *
  * @remarks
  * The rules are {@link requiredPermissions}, merged with {@link toPolicyRules}. With leader election,
- * the Lease rule goes to a Role `<name>-leader-election` in the operator's own namespace. The reviews
+ * the Lease rule goes to a Role `<name>-leader-election` in the operator's own namespace; with the
+ * webhook, its Secret rules to a Role `<name>-webhook` there. The reviews
  * of secure metrics (on by default) are cluster-scoped, so with `watchNamespaces` they still come as
  * a ClusterRole. Objects are in apply order: ServiceAccount, roles, bindings.
  *
@@ -72,7 +73,10 @@ export function generateRbac(operators: readonly OperatorDeclaration[], options:
   } else if (watched.length || cluster.length) {
     grant('ClusterRole', options.name, undefined, toPolicyRules([...watched, ...cluster]));
   }
-  if (own.length) grant('Role', `${options.name}-leader-election`, options.namespace, toPolicyRules(own));
+  const lease = own.filter((p) => p.resource === 'leases');
+  const webhook = own.filter((p) => p.resource !== 'leases');
+  if (lease.length) grant('Role', `${options.name}-leader-election`, options.namespace, toPolicyRules(lease));
+  if (webhook.length) grant('Role', `${options.name}-webhook`, options.namespace, toPolicyRules(webhook));
 
   const account: KubeObject[] =
     options.serviceAccount === false
@@ -127,15 +131,24 @@ export function metricsReaderRole(name: string): KubeObject {
  * ```
  */
 export function toPolicyRules(permissions: readonly Permission[]): V1PolicyRule[] {
-  const byKey = new Map<string, { group: string; verbs: readonly Verb[]; resources: Set<string> }>();
+  const byKey = new Map<
+    string,
+    { group: string; verbs: readonly Verb[]; resources: Set<string>; names?: readonly string[] }
+  >();
   for (const p of permissions) {
-    const key = `${p.group}|${p.verbs.join(',')}`;
-    const entry = byKey.get(key) ?? { group: p.group, verbs: p.verbs, resources: new Set<string>() };
+    const names = p.resourceNames?.length ? p.resourceNames : undefined;
+    const key = `${p.group}|${p.verbs.join(',')}${names ? `|${names.join(',')}` : ''}`;
+    const entry = byKey.get(key) ?? { group: p.group, verbs: p.verbs, resources: new Set<string>(), names };
     entry.resources.add(p.resource);
     byKey.set(key, entry);
   }
   return [...byKey.values()]
-    .map((e) => ({ apiGroups: [e.group], resources: [...e.resources].sort(), verbs: [...e.verbs] }))
+    .map((e) => ({
+      apiGroups: [e.group],
+      resources: [...e.resources].sort(),
+      ...(e.names ? { resourceNames: [...e.names] } : {}),
+      verbs: [...e.verbs],
+    }))
     .sort((a, b) =>
       `${a.apiGroups[0]}|${a.resources[0]}`.localeCompare(`${b.apiGroups[0]}|${b.resources[0]}`),
     );

@@ -1,7 +1,8 @@
 /**
  * @packageDocumentation
  * Helpers for testing operators, with or without a cluster: `runSync`/`planSync` for the sync logic
- * alone, `startOperator` and `eventually` to run operators against a real cluster, a real local
+ * alone, `replayFixtures` to replay recorded sync traffic (host option `record`, `operon record`),
+ * `startOperator` and `eventually` to run operators against a real cluster, a real local
  * control plane, and service-account kubeconfigs with exactly the RBAC rules a test grants.
  */
 
@@ -23,6 +24,15 @@ export {
   installOperatorCrds,
   readManifests,
 } from './install.js';
+export {
+  assertReplayPassed,
+  type ChildChange,
+  type FieldChange,
+  type ReplayCase,
+  type ReplayOptions,
+  type ReplayResult,
+  replayFixtures,
+} from './replay.js';
 export {
   type ObjectTarget,
   type OperatorFixture,

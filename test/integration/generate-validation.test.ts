@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { IsInt, Max, Min, registerDecorator, type ValidationArguments } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import { Container } from 'inversify';
 import { generateCrds } from '../../src/generate/crd.js';
 import { declarationsFromClasses } from '../../src/generate/from-classes.js';
@@ -21,23 +21,8 @@ import { installOperatorCrds } from '../../src/testkit/install.js';
 import { ConfigMap } from '../../src/types/builtins.js';
 import type { KubeObject } from '../../src/types/kube-object.js';
 import type { SyncRequest, SyncResponse } from '../../src/types/sync.js';
+import { AtMost } from '../support/at-most.js';
 import { eventually, type TestCluster, useTestCluster } from '../support/cluster.js';
-
-/** `@AtMost('other')`: this number must not exceed the sibling property `other`. */
-function AtMost(other: string) {
-  return (target: object, property: string) =>
-    registerDecorator({
-      name: 'atMost',
-      target: target.constructor,
-      propertyName: property,
-      constraints: [other],
-      options: { message: `$property ($value) must not be greater than ${other}` },
-      validator: {
-        validate: (value: unknown, args: ValidationArguments) =>
-          typeof value === 'number' && value <= (args.object as Record<string, number>)[other]!,
-      },
-    });
-}
 
 class ShardSetSpec {
   @IsInt() @Min(1) @Max(5) replicas!: number;

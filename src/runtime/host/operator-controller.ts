@@ -3,7 +3,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { ControllerMetrics } from '../../observability/metrics/controller-metrics.js';
 import type { DeletionBudget } from '../../types/deletion-budget.js';
 import { type KubeObject, objectKey } from '../../types/kube-object.js';
-import { type ResourceType, resourceTypeId } from '../../types/resource-type.js';
+import { resourceTypeId } from '../../types/resource-type.js';
 import type { ApiClient } from '../api/api-client.js';
 import { ApiError } from '../api/api-error.js';
 import { type InformerRegistry, OWNER_UID_INDEX, type SharedInformer } from '../informers/index.js';
@@ -19,8 +19,9 @@ import { resolveDeletionBudget } from '../reconcile/deletion-budget.js';
 import type { EventRecorder } from '../reconcile/event-recorder.js';
 import type { OperatorCache } from '../reconcile/operator-cache.js';
 import { passSignal } from '../reconcile/pass-deadline.js';
-import { type PassResult, ReconcileError, Reconciler } from '../reconcile/reconciler.js';
+import { type PassResult, ReconcileError, Reconciler, type ReconcilerDeps } from '../reconcile/reconciler.js';
 import { RelatedWatches } from '../related/related-watches.js';
+import { cacheOverInformers } from './informer-cache.js';
 
 /** Settings a host passes to each of its operators. */
 export interface OperatorRunOptions {
@@ -34,6 +35,8 @@ export interface OperatorRunOptions {
   metrics?: ControllerMetrics;
   /** The deadline of one pass, in ms (see `passSignal`). */
   reconcileTimeoutMs: number;
+  /** Told of every successful, valid `sync` (the host option `record`). */
+  onSyncCompleted?: ReconcilerDeps['onSyncCompleted'];
   /** The host's deletion budget, for an operator that sets none (see `resolveDeletionBudget`). */
   deletionBudget?: DeletionBudget | false;
 }
@@ -108,7 +111,7 @@ export class OperatorController {
     this.related = config.related?.length
       ? new RelatedWatches(registry, config.related, scopes, parentType, (key) => this.queue.add(key))
       : undefined;
-    this.operatorCache = this.cache();
+    this.operatorCache = cacheOverInformers(this.parentInformers, this.childInformers);
     // The periodic resync is applied here, not by the reconciler, so that a pass the author asked to
     // repeat (`resync`) is told apart from a plain success in the metrics.
     this.reconciler = new Reconciler({
@@ -121,6 +124,7 @@ export class OperatorController {
       reconcileTimeoutMs: options.reconcileTimeoutMs,
       related: this.related,
       watchedNamespaces: options.namespaces,
+      onSyncCompleted: options.onSyncCompleted,
       deletionBudget: resolveDeletionBudget(config.deletionBudget, options.deletionBudget),
       onDeletionsHeld: (count) => options.metrics?.deletionsHeld(count),
     });
@@ -294,37 +298,6 @@ export class OperatorController {
     )
       return;
     this.queue.add(parentType.namespaced ? `${obj.metadata?.namespace}/${owner.name}` : owner.name);
-  }
-
-  private cache(): OperatorCache {
-    const find = (type: ResourceType) => this.childInformers.get(resourceTypeId(type)) ?? [];
-    return {
-      parent: (key) => {
-        for (const i of this.parentInformers) {
-          const p = i.store.get(key);
-          if (p) return p;
-        }
-        return undefined;
-      },
-      childrenOf: (type, uid) =>
-        find(type)
-          .flatMap((i) => i.store.byIndex(OWNER_UID_INDEX, uid))
-          .sort((a, b) => objectKey(a).localeCompare(objectKey(b))),
-      child: (type, namespace, name) => {
-        for (const i of find(type)) {
-          const c = i.store.get(namespace ? `${namespace}/${name}` : name);
-          if (c) return c;
-        }
-        return undefined;
-      },
-      deletedChild: (type, namespace, name) => {
-        for (const i of find(type)) {
-          const uid = i.store.deletedUid(namespace ? `${namespace}/${name}` : name);
-          if (uid) return uid;
-        }
-        return undefined;
-      },
-    };
   }
 }
 

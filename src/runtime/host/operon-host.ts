@@ -7,6 +7,8 @@ import { type Logger, silentLogger } from '../../observability/logger.js';
 import { OperonMetrics } from '../../observability/metrics/operon-metrics.js';
 import type { DeletionBudget } from '../../types/deletion-budget.js';
 import type { KubeObject } from '../../types/kube-object.js';
+import { AdmissionWebhook } from '../../webhooks/admission-webhook.js';
+import type { WebhookOptions } from '../../webhooks/webhook-options.js';
 import { ApiClient, type KubeConfigLike } from '../api/api-client.js';
 import { InformerRegistry, type InformerRegistryOptions, type SharedInformer } from '../informers/index.js';
 import {
@@ -19,6 +21,7 @@ import {
 import type { QueueObserver } from '../queue/index.js';
 import { EventRecorder } from '../reconcile/event-recorder.js';
 import { DEFAULT_RECONCILE_TIMEOUT_MS } from '../reconcile/pass-deadline.js';
+import { type RecordOptions, SyncRecorder } from '../record/index.js';
 import { defaultKubeConfig } from './load-kubeconfig.js';
 import { OperatorController } from './operator-controller.js';
 import { refuseStartWhileLoadingEntry } from './start-guard.js';
@@ -79,6 +82,18 @@ export interface HostOptions {
   watchFailureThresholdMs?: number;
   /** Tuning of every informer (page size, backoff, stall timeout); the defaults suit a real cluster. */
   informers?: Omit<InformerRegistryOptions, 'log'>;
+  /**
+   * Record every distinct sync request and the response `sync` returned as JSON fixtures in
+   * `record.dir`, for the test kit's `replayFixtures` (Secret data always redacted, more with
+   * `record.redact`). Default: off.
+   */
+  record?: RecordOptions;
+  /**
+   * A validating admission webhook that runs each parent's class-validator rules before the API
+   * server stores it, served over HTTPS by every replica (leader or not), with certificates the
+   * operator keeps in a Secret and the ValidatingWebhookConfiguration it keeps current. Default: off.
+   */
+  webhook?: WebhookOptions | false;
 }
 
 /** Why a host stopped: `stop()` was called, or it lost the leader lease and stopped itself. */
@@ -129,8 +144,11 @@ export class OperonHost {
   readonly metrics: OperonMetrics | undefined;
   /** Resolves once the host has stopped: why, and whether every in-flight reconcile finished. */
   readonly done: Promise<HostStopped>;
+  /** The validating webhook, when {@link HostOptions.webhook} is on (its `url` once started). */
+  readonly webhook: AdmissionWebhook | undefined;
   private readonly controllers: OperatorController[];
   private readonly recorders: EventRecorder[] = [];
+  private readonly syncRecorder: SyncRecorder | undefined;
   private readonly log: Logger;
   private readonly abort = new AbortController();
   private readonly election: ResolvedLeaderElection | undefined;
@@ -162,11 +180,19 @@ export class OperonHost {
     this.api = new ApiClient(options.kubeConfig ?? defaultKubeConfig(), options.component ?? 'operon', {
       requestTimeoutMs: options.requestTimeoutMs,
     });
+    this.webhook = options.webhook
+      ? new AdmissionWebhook(configs, this.api, options.webhook, {
+          namespaces: options.namespaces,
+          log: this.log.child({ component: 'webhook' }),
+        })
+      : undefined;
     this.informers = new InformerRegistry(this.api, {
       ...options.informers,
       log: this.log.child({ component: 'informers' }),
     });
     this.metrics = options.metrics === false ? undefined : (options.metrics ?? new OperonMetrics());
+    this.syncRecorder =
+      options.record && new SyncRecorder(options.record, this.log.child({ component: 'record' }));
     const concurrency = options.concurrency ?? 4;
     this.controllers = configs.map((config) => {
       const log = this.log.child({ operator: config.name });
@@ -184,6 +210,7 @@ export class OperonHost {
           queueObserver: options.queueObserver,
           metrics: this.metrics?.controller(config.name, concurrency),
           reconcileTimeoutMs: options.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS,
+          onSyncCompleted: this.syncRecorder?.forOperator(config),
           deletionBudget: options.deletionBudget,
         },
       );
@@ -277,6 +304,8 @@ export class OperonHost {
     if (this.state !== 'created')
       throw new OperonError('NOT_STARTED', 'This host was already started; create a new one.');
     this.state = 'starting';
+    // Before the caches and regardless of the Lease: admission needs neither, and followers answer it too.
+    await this.webhook?.start();
     this.informers.start();
     this.log.info(
       {
@@ -370,7 +399,9 @@ export class OperonHost {
     // still go out, within a bound, before the connections close.
     for (const r of this.recorders) r.close();
     await Promise.all(this.recorders.map((r) => r.flush(Math.min(EVENT_FLUSH_MS, timeoutMs))));
+    await this.webhook?.stop();
     this.api.close();
+    await this.syncRecorder?.flush();
     this.state = 'stopped';
     this.log.info({ reason: this.stopReason, drained }, 'stopped');
     this.resolveDone({ reason: this.stopReason, drained });

@@ -14,6 +14,7 @@ export {
   isControlledBy,
   isTracked,
   isTrackedPlacement,
+  needsTrackingFinalizer,
   OPERATOR_LABEL,
   type Ownership,
   PARENT_ANNOTATION,
@@ -32,6 +33,7 @@ export {
   type PlanInput,
   planChildren,
   planValidatedChildren,
+  terminatingDesired,
   type UpdateAction,
 } from './plan.js';
 export { parseQuantity, type Quantity, sameQuantity } from './quantity.js';

@@ -1,6 +1,8 @@
 import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
 import type { KubeObject, NamedObject } from '../../types/kube-object.js';
 import type { ResourceType } from '../../types/resource-type.js';
+import type { ChildRef } from '../../types/sync.js';
+import { childRefFor } from './child-types.js';
 import { canonicalJson, shortSha256, toJson } from './json.js';
 import { foldStringData } from './secret-data.js';
 
@@ -187,6 +189,25 @@ export function decorateChild<T extends KubeObject>(
   };
   if (metadata.ownerReferences?.length === 0) delete metadata.ownerReferences;
   return { ...child, metadata } as NamedObject<T>;
+}
+
+/**
+ * True when the parent lacks `finalizer` and `desired` holds a child no owner reference can reach
+ * (see {@link isTrackedPlacement}): Operon must add its finalizer before writing it.
+ */
+export function needsTrackingFinalizer(
+  children: readonly ChildRef[],
+  parentType: ResourceType,
+  parent: ParentObject,
+  finalizer: string,
+  desired: readonly KubeObject[],
+): boolean {
+  if (parent.metadata.finalizers?.includes(finalizer)) return false;
+  return desired.some((child) => {
+    const ref = childRefFor(children, child);
+    const namespace = child.metadata?.namespace ?? parent.metadata.namespace;
+    return ref !== undefined && isTrackedPlacement(ref.type, namespace, parent, parentType);
+  });
 }
 
 /** The work-queue key of a parent: `namespace/name`, or `name` when cluster-scoped. */

@@ -238,3 +238,26 @@ function compare(a: Sortable, b: Sortable): number {
   if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
+
+/**
+ * Desired children whose name is still held by this parent's object being deleted (a recreate in
+ * progress, or a child someone deleted): each `Kind name`, for the `Recreating` condition.
+ */
+export function terminatingDesired(
+  desired: readonly KubeObject[],
+  current: readonly KubeObject[],
+  parentUid: string,
+): string[] {
+  const out: string[] = [];
+  for (const d of desired) {
+    const live = current.find(
+      (c) =>
+        c.kind === d.kind &&
+        c.metadata?.name === d.metadata?.name &&
+        isControlledBy(c, parentUid) &&
+        c.metadata?.deletionTimestamp,
+    );
+    if (live) out.push(`${d.kind} ${d.metadata?.name}`);
+  }
+  return out;
+}

@@ -9,7 +9,6 @@ import type { FinalizeResponse, JsonObject, Parent, SyncRequest, SyncResponse } 
 import { type ApiClient, PatchType } from '../api/api-client.js';
 import { ApiError } from '../api/api-error.js';
 import { resourcePath } from '../api/resource-path.js';
-import { childRefFor } from '../planner/child-types.js';
 import {
   baselineOf,
   type ChildAction,
@@ -17,10 +16,11 @@ import {
   firstDifference,
   isControlledBy,
   isTracked,
-  isTrackedPlacement,
+  needsTrackingFinalizer,
   type Ownership,
   type ParentObject,
   planValidatedChildren,
+  terminatingDesired,
   validateSyncResponse,
 } from '../planner/index.js';
 import type { ReconcileResult } from '../queue/index.js';
@@ -36,7 +36,7 @@ import { ChildWriter, type WriteResult } from './child-writer.js';
 import { type DeletionVerdict, DeletionWindow, judgeDeletions } from './deletion-budget.js';
 import type { EventRecorder } from './event-recorder.js';
 import { addFinalizerPatch, type JsonPatchOp, removeFinalizerPatch } from './finalizer-patch.js';
-import type { OperatorCache } from './operator-cache.js';
+import { childrenInScope, type OperatorCache } from './operator-cache.js';
 import { childKey, OwnWrites, type ParentWrites } from './own-writes.js';
 import { abortCause, DEFAULT_RECONCILE_TIMEOUT_MS, PassAborted, untilAborted } from './pass-deadline.js';
 import { MAX_REWRITES } from './rewrite-guard.js';
@@ -65,6 +65,12 @@ export interface ReconcilerDeps {
   related?: RelatedSource;
   /** The namespaces the operator watches; undefined or empty = all (children must be in them). */
   watchedNamespaces?: readonly string[];
+  /**
+   * Called after each `sync` that succeeded with a valid response, before any write (recording
+   * for `operon record`); must not throw. `parent` is the parent as cached: its spec as stored,
+   * where the request's is the transformed spec class.
+   */
+  onSyncCompleted?: (request: SyncRequest<unknown>, response: SyncResponse, parent: KubeObject) => void;
   /** The deletion budget in force (see `resolveDeletionBudget`); undefined: none. */
   deletionBudget?: Required<DeletionBudget>;
   /** Called with the number of deletions each held pass held (for metrics). */
@@ -231,8 +237,16 @@ export class Reconciler {
         `sync returned an invalid response: ${problems.join('; ')}. No child was changed.`,
       );
     }
+    // Over the same view and related lookup as sync's own request, so it reads what sync read.
+    this.deps.onSyncCompleted?.(
+      this.request(parent, spec.spec, false, view, signal, log, related),
+      response,
+      parent,
+    );
 
-    if (this.needsTrackingFinalizer(parent, response.children)) {
+    if (
+      needsTrackingFinalizer(config.children, config.parent.type, parent, this.finalizer, response.children)
+    ) {
       // A child the garbage collector cannot reach (another namespace, or cluster-scoped) is about
       // to exist: the finalizer goes first, so Operon is sure to delete it with the parent (rule 6).
       // Then stop, as above: the finalizer's watch event brings the parent back.
@@ -260,7 +274,7 @@ export class Reconciler {
       return;
     }
 
-    const current = this.current(view, parent, response.children);
+    const current = childrenInScope(view, config.children, parent, response.children);
     writes.keepBaselines(
       new Set(
         current.filter((c) => isControlledBy(c, parent.metadata.uid)).map((c) => c.metadata?.uid ?? ''),
@@ -282,7 +296,10 @@ export class Reconciler {
     if (verdict.counted) this.window?.record(done.deleted, Date.now());
 
     writes.blocked = undefined; // a pass ran: a blocked cache, if one comes back, is news again
-    const waiting = [...done.recreating, ...terminatingDesired(response.children, current, parent)];
+    const waiting = [
+      ...done.recreating,
+      ...terminatingDesired(response.children, current, parent.metadata.uid),
+    ];
     await this.writeStatus(
       parent,
       writes,
@@ -639,20 +656,6 @@ export class Reconciler {
     }
   }
 
-  /**
-   * True when the parent lacks Operon's finalizer and `sync` returned a child that cannot carry an
-   * owner reference to it, so only Operon can delete that child with the parent.
-   */
-  private needsTrackingFinalizer(parent: ParentObject, desired: readonly KubeObject[]): boolean {
-    if (parent.metadata.finalizers?.includes(this.finalizer)) return false;
-    const { children, parent: parentConfig } = this.deps.config;
-    return desired.some((child) => {
-      const ref = childRefFor(children, child);
-      const namespace = child.metadata?.namespace ?? parent.metadata.namespace;
-      return ref !== undefined && isTrackedPlacement(ref.type, namespace, parent, parentConfig.type);
-    });
-  }
-
   private request(
     parent: ParentObject,
     spec: unknown,
@@ -738,28 +741,6 @@ export class Reconciler {
       return reported;
     }
     return e;
-  }
-
-  /** This parent's children, plus any cached object holding a desired name (to detect clashes). */
-  private current(view: OperatorCache, parent: ParentObject, desired: readonly KubeObject[]): KubeObject[] {
-    const { config } = this.deps;
-    const seen = new Map<string, KubeObject>();
-    const add = (obj: KubeObject | undefined) => {
-      if (obj?.metadata?.uid) seen.set(obj.metadata.uid, obj);
-    };
-    for (const ref of config.children) for (const c of view.childrenOf(ref.type, parent.metadata.uid)) add(c);
-    for (const d of desired) {
-      const ref = config.children.find((r) => r.type.apiVersion === d.apiVersion && r.type.kind === d.kind);
-      if (ref && d.metadata?.name)
-        add(
-          view.child(
-            ref.type,
-            ref.type.namespaced ? (d.metadata.namespace ?? parent.metadata.namespace) : undefined,
-            d.metadata.name,
-          ),
-        );
-    }
-    return [...seen.values()];
   }
 
   private async fail(
@@ -952,26 +933,6 @@ export class Reconciler {
       if (retry) await this.patchFinalizers(fresh, retry, signal);
     }
   }
-}
-
-/** Desired children whose name is held by this parent's object that is still being deleted. */
-function terminatingDesired(
-  desired: readonly KubeObject[],
-  current: readonly KubeObject[],
-  parent: ParentObject,
-): string[] {
-  const out: string[] = [];
-  for (const d of desired) {
-    const live = current.find(
-      (c) =>
-        c.kind === d.kind &&
-        c.metadata?.name === d.metadata?.name &&
-        isControlledBy(c, parent.metadata.uid) &&
-        c.metadata?.deletionTimestamp,
-    );
-    if (live) out.push(`${d.kind} ${d.metadata?.name}`);
-  }
-  return out;
 }
 
 /**

@@ -1,0 +1,143 @@
+import type { KubeObject } from '../types/kube-object.js';
+
+/**
+ * One field that would change, as `kubectl diff` shows it: where, and from what to what.
+ *
+ * @remarks
+ * For a child, only fields the desired object sets are compared (by the runtime's own drift rules:
+ * fields, list entries and labels others add are not changes, quantities compare by value), plus,
+ * for an `apply` child, the fields Operon's field manager owns that the desired object no longer
+ * sets (server-side apply removes them). For the status, the whole status Operon would write is
+ * compared with the live one.
+ */
+export interface PlannedFieldChange {
+  /** The field: `spec.containers[name=app].image`, `data.greeting`, `metadata.labels["app.kubernetes.io/name"]`. */
+  readonly path: string;
+  /** `add`: not set now; `change`: set to another value now; `remove`: set now, would be removed. */
+  readonly op: 'add' | 'change' | 'remove';
+  /** The live value; absent for `add`. */
+  readonly from?: unknown;
+  /** The value it would have; absent for `remove`. */
+  readonly to?: unknown;
+}
+
+/** Which child: its type and name. */
+export interface PlannedChildId {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** Absent for a cluster-scoped child. */
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+/** A child that does not exist and would be created. */
+export interface PlannedCreate extends PlannedChildId {
+  readonly action: 'create';
+  /** The object Operon would write (owner reference, label and desired-hash annotation included). */
+  readonly object: KubeObject;
+}
+
+/**
+ * A child that exists and would be written again, per its type's update strategy: `apply`
+ * (server-side apply), `replace` (PUT) or `recreate` (delete, then create).
+ */
+export interface PlannedUpdate extends PlannedChildId {
+  readonly action: 'apply' | 'replace' | 'recreate';
+  /** What would change. Empty when only Operon's desired-hash annotation differs (see `note`). */
+  readonly fields: readonly PlannedFieldChange[];
+  /** Said when the field list cannot be the whole story (a removed field Operon cannot see). */
+  readonly note?: string;
+}
+
+/** A desired child whose name an object this parent does not control holds: nothing is written. */
+export interface PlannedConflict extends PlannedChildId {
+  readonly action: 'conflict';
+  /** Who holds the name and what to do, as the parent's `Synced` condition would say it. */
+  readonly message: string;
+}
+
+/** A child this parent controls that `sync` no longer returns, and that would be deleted. */
+export interface PlannedDelete extends PlannedChildId {
+  readonly action: 'delete';
+}
+
+/** What would happen to one child. */
+export type PlannedChildChange = PlannedCreate | PlannedUpdate | PlannedConflict | PlannedDelete;
+
+/** Which parent. */
+export interface PlannedParentId {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** Absent for a cluster-scoped parent. */
+  readonly namespace?: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly generation?: number;
+}
+
+/** Operon's finalizer on the parent would be added (before any child) or removed (after finalize). */
+export interface PlannedFinalizer {
+  readonly op: 'add' | 'remove';
+  readonly name: string;
+  /** Why: the operator has `@Finalize`, `sync` returns children Operon must delete itself, or the parent is being deleted. */
+  readonly why: string;
+}
+
+/**
+ * A parent that could not be planned, with the reason and message its `Synced` condition would get
+ * (`InvalidSpec`, `SyncFailed`, `SyncTimeout`, `InvalidSyncResponse`, `InvalidRelatedSelection`,
+ * `RelatedReadFailed`, or a `PermanentError`'s reason). The runtime would change no child.
+ */
+export interface PlannedError {
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Whether a parent would change, would not, or could not be planned. */
+export type ParentPlanOutcome = 'unchanged' | 'changes' | 'error';
+
+/** The plan for one parent of one operator. */
+export interface ParentPlan {
+  /** The operator's name. */
+  readonly operator: string;
+  readonly parent: PlannedParentId;
+  readonly outcome: ParentPlanOutcome;
+  /** Child writes in the runtime's order: creates, updates and conflicts, then deletes. */
+  readonly children: readonly PlannedChildChange[];
+  /** How the status Operon would write differs from the live one; empty when it would not be written. */
+  readonly status: readonly PlannedFieldChange[];
+  readonly finalizer?: PlannedFinalizer;
+  /** Set when {@link outcome} is `error`. */
+  readonly error?: PlannedError;
+  /** What the plan could not simulate, for a reader to know (a finalize that would run). */
+  readonly notes: readonly string[];
+}
+
+/** Counts over a whole plan. */
+export interface PlanSummary {
+  readonly parents: number;
+  /** Parents with at least one child write, a status write or a finalizer change. */
+  readonly changing: number;
+  readonly unchanged: number;
+  /** Parents that could not be planned. */
+  readonly errors: number;
+  readonly creates: number;
+  /** `apply` and `replace` updates. */
+  readonly updates: number;
+  readonly recreates: number;
+  readonly deletes: number;
+  readonly conflicts: number;
+  /** Parents whose status would be written. */
+  readonly statusChanges: number;
+}
+
+/** What {@link planCluster} returns (and `operon plan --output json` prints). */
+export interface ClusterPlan {
+  /** Bumped when the shape changes incompatibly. */
+  readonly formatVersion: 1;
+  /** The operators planned, by name. */
+  readonly operators: readonly string[];
+  /** Per parent, sorted by operator, then namespace and name. */
+  readonly parents: readonly ParentPlan[];
+  readonly summary: PlanSummary;
+}
