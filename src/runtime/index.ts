@@ -20,7 +20,7 @@ export {
   type EventType,
 } from './reconcile/event-recorder.js';
 export type { OperatorCache } from './reconcile/operator-cache.js';
-export { ReconcileError, Reconciler, type ReconcilerDeps } from './reconcile/reconciler.js';
+export { type PassOutcome, ReconcileError, Reconciler, type ReconcilerDeps } from './reconcile/reconciler.js';
 export { buildStatus, type SyncOutcome, statusUnchanged } from './reconcile/status.js';
 export * from './record/index.js';
 export * from './related/index.js';

@@ -19,7 +19,7 @@ import { resolveDeletionBudget } from '../reconcile/deletion-budget.js';
 import type { EventRecorder } from '../reconcile/event-recorder.js';
 import type { OperatorCache } from '../reconcile/operator-cache.js';
 import { passSignal } from '../reconcile/pass-deadline.js';
-import { type PassResult, ReconcileError, Reconciler, type ReconcilerDeps } from '../reconcile/reconciler.js';
+import { type PassOutcome, Reconciler, type ReconcilerDeps } from '../reconcile/reconciler.js';
 import { RelatedWatches } from '../related/related-watches.js';
 import { cacheOverInformers } from './informer-cache.js';
 
@@ -235,7 +235,17 @@ export class OperatorController {
     return this.queue.concurrency;
   }
 
-  /** One pass, timed and counted by outcome (error, requeue_after, success) as controller-runtime does. */
+  /**
+   * One pass, timed, and its outcome mapped in one place to one queue action and one metric (as
+   * controller-runtime's `reconcileHandler` does):
+   *
+   * | outcome | queue | `controller_runtime_reconcile_total{result}` |
+   * |---|---|---|
+   * | converged | forget the key's failures; run again after the periodic resync, if any | `success` |
+   * | requeue | forget the failures; run again after `afterMs` | `requeue_after` |
+   * | gaveUp | forget the failures; nothing more until a change | `error` |
+   * | failed | back off (rejects), the failure counted | `error` |
+   */
   private async reconcile(
     key: string,
     shutdown: AbortSignal,
@@ -253,32 +263,40 @@ export class OperatorController {
     slow.unref();
     this.runningSince.set(key, started);
     const pass = passSignal(shutdown, this.reconcileTimeoutMs);
-    let result: PassResult;
+    let outcome: PassOutcome;
     try {
-      result = await this.reconciler.reconcile(key, pass.signal);
-    } catch (err) {
-      metrics?.reconciled('error', seconds());
-      // The reconciler reports its own failures (status, Event, log); anything else escaped it.
-      if (!(err instanceof ReconcileError)) {
-        this.log.error({ namespace, name, err }, 'reconcile failed unexpectedly; retrying with backoff');
-      }
-      throw err;
+      outcome = await this.reconciler.reconcile(key, pass.signal);
+    } catch (error) {
+      // The reconciler turns every failure into an outcome; this is a defect in Operon itself.
+      outcome = { kind: 'failed', error, reported: false };
     } finally {
       pass.dispose();
       clearTimeout(slow);
       this.runningSince.delete(key);
     }
-    if (result && 'gaveUp' in result) {
-      // Reported on the parent already; no backoff, no resync: only a change runs it again.
-      metrics?.reconciled('error', seconds());
-      return undefined;
+    switch (outcome.kind) {
+      case 'converged':
+        metrics?.reconciled('success', seconds());
+        return resyncIntervalMs && this.operatorCache.parent(key)
+          ? { requeueAfterMs: resyncIntervalMs }
+          : undefined;
+      case 'requeue':
+        metrics?.reconciled('requeue_after', seconds());
+        return { requeueAfterMs: outcome.afterMs };
+      case 'gaveUp':
+        metrics?.reconciled('error', seconds());
+        return undefined;
+      case 'failed':
+        metrics?.reconciled('error', seconds());
+        // The reconciler reports its own failures (status, Event, log); anything else escaped it.
+        if (!outcome.reported) {
+          this.log.error(
+            { namespace, name, err: outcome.error },
+            'reconcile failed unexpectedly; retrying with backoff',
+          );
+        }
+        throw outcome.error;
     }
-    if (result?.requeueAfterMs) {
-      metrics?.reconciled('requeue_after', seconds());
-      return result;
-    }
-    metrics?.reconciled('success', seconds());
-    return resyncIntervalMs && this.operatorCache.parent(key) ? { requeueAfterMs: resyncIntervalMs } : result;
   }
 
   private enqueueOwner(obj: KubeObject): void {

@@ -23,7 +23,6 @@ import {
   terminatingDesired,
   validateSyncResponse,
 } from '../planner/index.js';
-import type { ReconcileResult } from '../queue/index.js';
 import {
   NO_RELATED,
   type RelatedLookup,
@@ -81,11 +80,29 @@ export interface ReconcilerDeps {
 const FINALIZE_RETRY_MS = 5_000;
 
 /**
- * How a pass ended, when it did not throw: as the queue's {@link ReconcileResult} (done, or run
- * again after a delay), or `gaveUp`: `sync` or `finalize` threw a `PermanentError` (reported on the
- * parent under that reason), so nothing is to be retried or resynced until the next change.
+ * How one pass ended: the single value the controller maps, in one switch, to one queue action and
+ * one metric (as controller-runtime's `reconcileHandler` does).
+ *
+ * - `converged`: the desired state holds (or there was nothing to do: the parent is gone, a
+ *   finalizer was just added and its event brings the parent back). The controller applies the
+ *   periodic resync.
+ * - `requeue`: run again after `afterMs`: the author's `resync`, a `finalize` not yet done, or a
+ *   deletion budget window that will have room then.
+ * - `gaveUp`: reported on the parent under `reason` (`PermanentError`, `DeletionHeld`) and not to
+ *   be retried: retrying cannot change it; the next change to the parent, a child or a related
+ *   object runs it again.
+ * - `failed`: retried with backoff. `reported` tells whether the parent's status and an Event
+ *   already say why (the reconciler's own failures), or the error escaped it (logged by the
+ *   controller as unexpected).
  */
-export type PassResult = ReconcileResult | { readonly gaveUp: string };
+export type PassOutcome =
+  | { readonly kind: 'converged' }
+  | { readonly kind: 'requeue'; readonly afterMs: number }
+  | { readonly kind: 'gaveUp'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly error: unknown; readonly reported: boolean };
+
+const CONVERGED: PassOutcome = Object.freeze({ kind: 'converged' });
+const requeue = (afterMs: number): PassOutcome => ({ kind: 'requeue', afterMs });
 
 /** A pass that failed in a way already reported on the parent; the queue retries it with backoff. */
 export class ReconcileError extends OperonError {}
@@ -135,11 +152,12 @@ export class Reconciler {
    *   `sync` as `req.signal` and every API request of the pass. At the deadline the pass fails with
    *   reason `SyncTimeout`; on shutdown it ends without reporting anything.
    */
-  async reconcile(key: string, signal: AbortSignal = NEVER): Promise<PassResult> {
+  async reconcile(key: string, signal: AbortSignal = NEVER): Promise<PassOutcome> {
     try {
       return await this.pass(key, signal);
     } catch (e) {
-      throw await this.aborted(key, e, signal);
+      const error = await this.aborted(key, e, signal);
+      return { kind: 'failed', error, reported: error instanceof ReconcileError };
     }
   }
 
@@ -157,13 +175,13 @@ export class Reconciler {
     await this.fail(parent, writes, log, reason, message).catch(() => undefined);
   }
 
-  private async pass(key: string, signal: AbortSignal): Promise<PassResult> {
+  private async pass(key: string, signal: AbortSignal): Promise<PassOutcome> {
     const parent = this.deps.cache.parent(key) as ParentObject | undefined;
     if (!parent) {
       // Deleted; its children are garbage-collected through their owner references.
       this.own.forget(key);
       this.deps.related?.forget(key);
-      return;
+      return CONVERGED;
     }
     const writes = this.own.of(key, parent.metadata.uid);
     const log = this.deps.log.child({
@@ -180,7 +198,7 @@ export class Reconciler {
       // Then stop: the finalizer's own watch event brings the parent back with a fresh cache.
       await this.patchFinalizers(parent, addFinalizer, signal);
       log.debug({ finalizer: this.finalizer }, 'added finalizer');
-      return;
+      return CONVERGED;
     }
 
     const spec = await transformAndValidateSpec(config.parent.spec, (parent as { spec?: unknown }).spec);
@@ -271,7 +289,7 @@ export class Reconciler {
         );
       }
       log.debug({ finalizer: this.finalizer }, 'added finalizer for tracked children');
-      return;
+      return CONVERGED;
     }
 
     const current = childrenInScope(view, config.children, parent, response.children);
@@ -314,7 +332,7 @@ export class Reconciler {
         : { ok: true, reason: 'Synced', message: 'All children are in the desired state.' },
     );
     const resync = response.resync ?? this.deps.resyncIntervalMs;
-    return resync ? { requeueAfterMs: resync } : undefined;
+    return resync ? requeue(resync) : CONVERGED;
   }
 
   /**
@@ -409,7 +427,7 @@ export class Reconciler {
     writes: ParentWrites,
     log: Logger,
     verdict: Extract<DeletionVerdict, { hold: true }>,
-  ): Promise<PassResult> {
+  ): Promise<PassOutcome> {
     const held = plan.filter((a): a is Extract<ChildAction, { action: 'delete' }> => a.action === 'delete');
     const names = held.map((a) => `${a.type.kind} ${a.live.metadata.name}`);
     const { kind, plural } = this.deps.config.parent.type;
@@ -428,7 +446,7 @@ export class Reconciler {
     } catch (e) {
       throw new ReconcileError('SYNC_FAILED', `DeletionHeld: ${message}`, { cause: e });
     }
-    return verdict.retryAfterMs ? { requeueAfterMs: verdict.retryAfterMs } : { gaveUp: 'DeletionHeld' };
+    return verdict.retryAfterMs ? requeue(verdict.retryAfterMs) : { kind: 'gaveUp', reason: 'DeletionHeld' };
   }
 
   /** The loop breaker's verdict on an update: undefined to go ahead, else why not. */
@@ -517,13 +535,13 @@ export class Reconciler {
     writes: ParentWrites,
     log: Logger,
     signal: AbortSignal,
-  ): Promise<PassResult> {
+  ): Promise<PassOutcome> {
     const { config } = this.deps;
     // Done already (the cache has not yet seen the finalizer go), or nothing to finalize: the
     // parent is on its way out, and no related change concerns it any more.
     if (!parent.metadata.finalizers?.includes(this.finalizer) || writes.finalized) {
       this.deps.related?.forget(key);
-      return;
+      return CONVERGED;
     }
     let status: JsonObject | undefined;
     if (config.finalize) {
@@ -551,7 +569,7 @@ export class Reconciler {
       'Finalized',
       `Finalize done; removed finalizer ${this.finalizer}`,
     );
-    return;
+    return CONVERGED;
   }
 
   /** Runs the author's `finalize`; the pass's result unless it reported done. */
@@ -561,7 +579,7 @@ export class Reconciler {
     writes: ParentWrites,
     log: Logger,
     signal: AbortSignal,
-  ): Promise<{ finalized: true; status?: JsonObject } | { finalized: false; result: PassResult }> {
+  ): Promise<{ finalized: true; status?: JsonObject } | { finalized: false; result: PassOutcome }> {
     const finalize = this.deps.config.finalize!;
     // A finalize must run even if the spec became invalid: it gets the spec as transformed,
     // unchecked, or the raw spec when it cannot even be transformed.
@@ -617,7 +635,7 @@ export class Reconciler {
           message: 'Waiting for finalize to report done.',
         });
       }
-      return { finalized: false, result: { requeueAfterMs: response.resync ?? FINALIZE_RETRY_MS } };
+      return { finalized: false, result: requeue(response.resync ?? FINALIZE_RETRY_MS) };
     }
     return { finalized: true, status: response.status as JsonObject | undefined };
   }
@@ -788,7 +806,7 @@ export class Reconciler {
     e: PermanentError,
     hook: 'sync' | 'finalize',
     consequence: string,
-  ): Promise<PassResult> {
+  ): Promise<PassOutcome> {
     const kind = this.deps.config.parent.type.kind;
     const what = this.deps.config.related?.length
       ? 'one of its children or related objects'
@@ -798,7 +816,7 @@ export class Reconciler {
     if (!(await this.report(parent, writes, log, e.reason, message, e))) {
       throw new ReconcileError('SYNC_FAILED', `${e.reason}: ${message}`, { cause: e });
     }
-    return { gaveUp: e.reason };
+    return { kind: 'gaveUp', reason: e.reason };
   }
 
   /** Sets `Synced=False` and nothing else (see `failedConditionPatch`); retried once on a fresh read. */
