@@ -7,10 +7,10 @@ import {
   renderPath,
 } from '../runtime/planner/compare.js';
 import { isRecord, toJson } from '../runtime/planner/json.js';
+import { diffJson, type FieldChange, propertySegment } from '../runtime/planner/json-diff.js';
 import { hasKey, mergeKeyOf, renderKey } from '../runtime/planner/merge-keys.js';
 import { DESIRED_HASH_ANNOTATION } from '../runtime/planner/ownership.js';
 import type { KubeObject } from '../types/kube-object.js';
-import type { PlannedFieldChange } from './types.js';
 
 /**
  * Every field where `live` does not hold what `desired` sets, with both values: what a write of
@@ -28,7 +28,7 @@ import type { PlannedFieldChange } from './types.js';
  * entry holds is shown inside the live entry with its merge key (`spec.ports[port=80,protocol=TCP].targetPort`),
  * or as added when there is none.
  */
-export function childFieldChanges(desired: KubeObject, live: KubeObject): PlannedFieldChange[] {
+export function childFieldChanges(desired: KubeObject, live: KubeObject): FieldChange[] {
   const { apiVersion: _apiVersion, kind: _kind, metadata, ...rest } = toJson(desired);
   const want: Record<string, unknown> = { ...rest };
   if (metadata) {
@@ -36,7 +36,7 @@ export function childFieldChanges(desired: KubeObject, live: KubeObject): Planne
     const { [DESIRED_HASH_ANNOTATION]: _hash, ...others } = annotations ?? {};
     want.metadata = Object.keys(others).length > 0 ? { ...meta, annotations: others } : meta;
   }
-  const out: PlannedFieldChange[] = [];
+  const out: FieldChange[] = [];
   collect(want, live, undefined, [], out);
   return out;
 }
@@ -46,7 +46,7 @@ function collect(
   have: unknown,
   field: string | undefined,
   path: readonly string[],
-  out: PlannedFieldChange[],
+  out: FieldChange[],
 ): void {
   if (differenceIn(want, have, field) === undefined) return;
   // An absent object is walked as an empty one, so that what it would get is shown key by key.
@@ -99,8 +99,8 @@ interface ManagedFieldsEntry {
  * entries count: a `replace` (PUT) clears whatever it omits, and a `recreate` starts afresh, so for
  * those the live object alone cannot tell which fields the last write set.
  */
-export function removedFields(desired: KubeObject, live: KubeObject, manager: string): PlannedFieldChange[] {
-  const out: PlannedFieldChange[] = [];
+export function removedFields(desired: KubeObject, live: KubeObject, manager: string): FieldChange[] {
+  const out: FieldChange[] = [];
   const want = toJson(desired);
   const entries = (live.metadata?.managedFields ?? []) as ManagedFieldsEntry[];
   for (const entry of entries) {
@@ -121,7 +121,7 @@ function walkOwned(
   want: unknown,
   have: unknown,
   path: readonly string[],
-  out: PlannedFieldChange[],
+  out: FieldChange[],
 ): void {
   for (const [raw, child] of Object.entries(node)) {
     const step = parseStep(raw);
@@ -191,75 +191,12 @@ function defaultOf(field: string): unknown {
  *
  * @remarks
  * Strict, unlike {@link childFieldChanges}: Operon writes the status only when the whole of it
- * differs (`statusUnchanged`), so every difference is shown. Paths start with `status.`.
+ * differs (`statusUnchanged`), so every difference is shown ({@link diffJson}, the diff replays use
+ * too). Paths start with `status.`.
  */
 export function statusChanges(
   next: Record<string, unknown>,
   live: Record<string, unknown> | undefined,
-): PlannedFieldChange[] {
-  const out: PlannedFieldChange[] = [];
-  strictChanges(toJson(next), live ?? {}, 'status', ['.status'], out);
-  return out;
-}
-
-function strictChanges(
-  want: unknown,
-  have: unknown,
-  field: string | undefined,
-  path: readonly string[],
-  out: PlannedFieldChange[],
-): void {
-  if (isDeepStrictEqual(want, have)) return;
-  if (isRecord(want) && isRecord(have)) {
-    for (const [key, w] of Object.entries(want)) {
-      const at = [...path, propertySegment(key)];
-      if (!(key in have)) out.push({ path: renderPath(at), op: 'add', to: w });
-      else strictChanges(w, have[key], key, at, out);
-    }
-    for (const [key, h] of Object.entries(have)) {
-      if (!(key in want))
-        out.push({ path: renderPath([...path, propertySegment(key)]), op: 'remove', from: h });
-    }
-    return;
-  }
-  if (Array.isArray(want) && Array.isArray(have)) {
-    const wantKeys = keysOf(want, field);
-    const haveKeys = keysOf(have, field);
-    if (wantKeys && haveKeys) {
-      want.forEach((w, i) => {
-        const j = haveKeys.indexOf(wantKeys[i]!);
-        const at = [...path, wantKeys[i]!];
-        if (j < 0) out.push({ path: renderPath(at), op: 'add', to: w });
-        else strictChanges(w, have[j], undefined, at, out);
-      });
-      have.forEach((h, j) => {
-        if (!wantKeys.includes(haveKeys[j]!))
-          out.push({ path: renderPath([...path, haveKeys[j]!]), op: 'remove', from: h });
-      });
-      return;
-    }
-  }
-  out.push({ path: renderPath(path), op: 'change', from: have, to: want });
-}
-
-/** Each element's key as a path segment, or undefined when some element has none or two share one. */
-function keysOf(list: readonly unknown[], field: string | undefined): string[] | undefined {
-  const keys: string[] = [];
-  for (const el of list) {
-    if (!isRecord(el)) return undefined;
-    let segment: string | undefined;
-    if (field === 'conditions' && typeof el.type === 'string') segment = `[type=${el.type}]`;
-    else {
-      const key = mergeKeyOf(field, el);
-      segment = key && renderKey(key);
-    }
-    if (segment === undefined || keys.includes(segment)) return undefined;
-    keys.push(segment);
-  }
-  return keys;
-}
-
-// As compare.ts renders a key: `.name`, or `["app.kubernetes.io/name"]` when it is not an identifier.
-function propertySegment(key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+): FieldChange[] {
+  return diffJson(live ?? {}, toJson(next), 'status');
 }

@@ -1,14 +1,5 @@
-import type {
-  ClusterPlan,
-  ParentPlan,
-  PlannedChildChange,
-  PlannedChildId,
-  PlannedFieldChange,
-  PlanSummary,
-} from './types.js';
-
-/** Values longer than this are cut in text output (`--output json` has them whole). */
-const MAX_VALUE = 160;
+import { describeChange } from '../runtime/planner/json-diff.js';
+import type { ClusterPlan, ParentPlan, PlannedChildChange, PlannedChildId, PlanSummary } from './types.js';
 
 /**
  * A plan as people read it: one block per parent that would change or could not be planned (the
@@ -50,9 +41,17 @@ export function formatParent(p: ParentPlan): string {
     lines.push(`  ${sign} ${p.finalizer.op} finalizer ${p.finalizer.name} (${p.finalizer.why})`);
   }
   for (const c of p.children) lines.push(...childLines(c, namespace));
+  if (p.deletionsHeld) {
+    const { rule, message, approve } = p.deletionsHeld;
+    const release =
+      rule === 'window'
+        ? `They would go once the window has room, or at once with: ${approve}`
+        : `If they are intended: ${approve} (a spec change also releases them)`;
+    lines.push(`  ! deletions held by the deletion budget: ${message}. ${release}`);
+  }
   if (p.status.length > 0) {
     lines.push('  ~ status');
-    for (const f of p.status) lines.push(`      ${fieldLine(f)}`);
+    for (const f of p.status) lines.push(`      ${describeChange(f)}`);
   }
   for (const note of p.notes) lines.push(`  note: ${note}`);
   return `${lines.join('\n')}\n`;
@@ -71,14 +70,15 @@ function childLines(c: PlannedChildChange, parentNamespace: string | undefined):
   const head = `  ${SIGN[c.action]} ${c.action} ${childName(c, parentNamespace)}`;
   switch (c.action) {
     case 'create':
-    case 'delete':
       return [head];
+    case 'delete':
+      return [c.held ? `${head} (held by the deletion budget)` : head];
     case 'conflict':
       return [`${head}: ${c.message}`];
     default:
       return [
         c.action === 'recreate' ? `${head} (delete, then create)` : head,
-        ...c.fields.map((f) => `      ${fieldLine(f)}`),
+        ...c.fields.map((f) => `      ${describeChange(f)}`),
         ...(c.note ? [`      note: ${c.note}`] : []),
       ];
   }
@@ -90,30 +90,13 @@ function childName(c: PlannedChildId, parentNamespace: string | undefined): stri
   return `${c.kind} ${ns}${c.name}`;
 }
 
-/** `~ path: old → new`, `+ path: new`, `- path: old`. */
-export function fieldLine(f: PlannedFieldChange): string {
-  switch (f.op) {
-    case 'add':
-      return `+ ${f.path}: ${showValue(f.to)}`;
-    case 'remove':
-      return `- ${f.path}: ${showValue(f.from)}`;
-    case 'change':
-      return `~ ${f.path}: ${showValue(f.from)} → ${showValue(f.to)}`;
-  }
-}
-
-/** A value on one line: JSON, cut at {@link MAX_VALUE} characters. */
-export function showValue(value: unknown): string {
-  const text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
-  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 3)}...` : text;
-}
-
 /**
- * `N parents: X would change, Y unchanged, Z errors; a creates, b updates, c deletes`, with
- * recreates, conflicts and status writes added when there are any.
+ * `N parents: X would change, Y unchanged, Z errors; a creates, b updates, c deletes`, with held
+ * deletes, recreates, conflicts and status writes added when there are any.
  */
 export function summaryLine(s: PlanSummary): string {
   const extra = [
+    s.heldDeletes > 0 ? count(s.heldDeletes, 'held delete') : '',
     s.recreates > 0 ? count(s.recreates, 'recreate') : '',
     s.conflicts > 0 ? count(s.conflicts, 'conflict') : '',
     s.statusChanges > 0 ? count(s.statusChanges, 'status write') : '',

@@ -5,6 +5,7 @@
  * ({@link formatPlan}).
  */
 
+export type { FieldChange } from '../runtime/planner/json-diff.js';
 export { formatPlan, summaryLine } from './format.js';
 export { type PlannedOperator, type PlanOptions, planCluster } from './plan-cluster.js';
 export { PLAN_EXIT, planExitCode } from './summary.js';
@@ -17,6 +18,7 @@ export type {
   PlannedConflict,
   PlannedCreate,
   PlannedDelete,
+  PlannedDeletionHold,
   PlannedError,
   PlannedFieldChange,
   PlannedFinalizer,

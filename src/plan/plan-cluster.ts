@@ -1,6 +1,7 @@
 import { buildOperatorConfig } from '../config/build-config.js';
 import type { OperatorConfig } from '../config/operator-config.js';
-import { validateOperatorSet } from '../config/validate-config.js';
+import { checkDeletionBudget, validateOperatorSet } from '../config/validate-config.js';
+import { ConfigError } from '../errors/operon-error.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { ApiClient, type KubeConfigLike } from '../runtime/api/api-client.js';
 import { ApiError } from '../runtime/api/api-error.js';
@@ -8,12 +9,15 @@ import { cacheOverInformers } from '../runtime/host/informer-cache.js';
 import { defaultKubeConfig } from '../runtime/host/load-kubeconfig.js';
 import { InformerRegistry, OWNER_UID_INDEX, type SharedInformer } from '../runtime/informers/index.js';
 import { OPERATOR_LABEL, type ParentObject, parentUidIndex } from '../runtime/planner/index.js';
+import { resolveDeletionBudget } from '../runtime/reconcile/deletion-budget.js';
 import type { OperatorCache } from '../runtime/reconcile/operator-cache.js';
 import { DEFAULT_RECONCILE_TIMEOUT_MS } from '../runtime/reconcile/pass-deadline.js';
 import { getThrough } from '../runtime/related/fetched-objects.js';
 import { RelatedWatches } from '../runtime/related/related-watches.js';
+import type { DeletionBudget } from '../types/deletion-budget.js';
 import { type KubeObject, objectKey } from '../types/kube-object.js';
 import { describeType, resourceTypeId } from '../types/resource-type.js';
+import { applyDeletionWindows } from './deletion-budget.js';
 import { planParent } from './plan-parent.js';
 import { summarizePlan } from './summary.js';
 import type { ClusterPlan } from './types.js';
@@ -51,6 +55,12 @@ export interface PlanOptions {
   logger?: Logger;
   /** Abandons the plan (rejecting with the signal's reason). */
   signal?: AbortSignal;
+  /**
+   * The deletion budget of operators that set none, as the host option `deletionBudget` of the
+   * deployment planned for (`false`: off); an operator's own `deletionBudget` wins. Default: the
+   * budget's defaults. Deletes it would hold are marked `held` and counted apart.
+   */
+  deletionBudget?: DeletionBudget | false;
 }
 
 /** An operator instance (a class decorated with `@Operator`, constructed) or a hand-written config. */
@@ -63,7 +73,9 @@ const CACHE_POLL_MS = 100;
  * What the operators would change in the cluster now, computed without changing anything: for every
  * parent, the children they would create, update (with a field-level diff), recreate, delete or
  * refuse to touch (name conflicts), the status they would write, and the parents they could not
- * reconcile (invalid spec, `sync` throwing, an invalid response).
+ * reconcile (invalid spec, `sync` throwing, an invalid response). Deletes the deletion budget would
+ * hold are marked `held` (see `ParentPlan.deletionsHeld`) and counted apart
+ * (`summary.heldDeletes`).
  *
  * @remarks
  * Read-only by construction: it opens the same shared informers the runtime opens (parents; children
@@ -94,6 +106,10 @@ export async function planCluster(
 ): Promise<ClusterPlan> {
   const all = (Array.isArray(operators) ? operators : [operators]).map(configOf);
   validateOperatorSet(all);
+  if (options.deletionBudget !== undefined) {
+    const problems = checkDeletionBudget(options.deletionBudget, 'deletionBudget');
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
   const configs = selectOperators(all, options.operators);
   const log = options.logger ?? silentLogger();
   const api = new ApiClient(options.kubeConfig ?? defaultKubeConfig(), 'operon-plan', {
@@ -123,15 +139,25 @@ export async function planCluster(
             name: parent.metadata.name,
           }),
           signal: options.signal,
+          deletionBudget: options.deletionBudget,
         },
         parent,
       ),
     );
+    // In the plan's stable order, so the same cluster always gives the same plan.
+    const parents = applyDeletionWindows(
+      plans.map((plan, i) => {
+        const { view, parent } = work[i]!;
+        const { config } = view;
+        const budget = resolveDeletionBudget(config.deletionBudget, options.deletionBudget);
+        return { operator: config.name, parent, parentType: config.parent.type, budget, plan };
+      }),
+    );
     return {
       formatVersion: 1,
       operators: configs.map((c) => c.name),
-      parents: plans,
-      summary: summarizePlan(plans),
+      parents,
+      summary: summarizePlan(parents),
     };
   } finally {
     for (const view of views) view.stop();

@@ -5,6 +5,7 @@ import { type Logger, silentLogger } from '../observability/logger.js';
 import { REDACTED, redactSecrets } from '../observability/redact-secrets.js';
 import {
   type ChildAction,
+  isControlledBy,
   isTracked,
   needsTrackingFinalizer,
   type Ownership,
@@ -14,6 +15,8 @@ import {
   validateSyncResponse,
 } from '../runtime/planner/index.js';
 import { isRecord } from '../runtime/planner/json.js';
+import type { FieldChange } from '../runtime/planner/json-diff.js';
+import { resolveDeletionBudget } from '../runtime/reconcile/deletion-budget.js';
 import { childrenInScope, type OperatorCache } from '../runtime/reconcile/operator-cache.js';
 import { abortCause, PassAborted, passSignal, untilAborted } from '../runtime/reconcile/pass-deadline.js';
 import { buildStatus, type SyncOutcome, statusUnchanged } from '../runtime/reconcile/status.js';
@@ -22,17 +25,18 @@ import { transformAndValidateSpec } from '../runtime/reconcile/validate-spec.js'
 import { NO_RELATED, type RelatedLookup, readRelated } from '../runtime/related/related-lookup.js';
 import type { RelatedSource } from '../runtime/related/related-watches.js';
 import { type ResolvedSelection, resolveSelections } from '../runtime/related/selection.js';
+import type { DeletionBudget } from '../types/deletion-budget.js';
 import type { KubeObject } from '../types/kube-object.js';
 import { objectKey } from '../types/kube-object.js';
 import type { ResourceType } from '../types/resource-type.js';
 import type { JsonObject, Parent, SyncResponse } from '../types/sync.js';
+import { judgeParentDeletions, withDeletionsHeld } from './deletion-budget.js';
 import { childFieldChanges, removedFields, statusChanges } from './field-diff.js';
 import type {
   ParentPlan,
   PlannedChildChange,
   PlannedChildId,
   PlannedError,
-  PlannedFieldChange,
   PlannedFinalizer,
   PlannedParentId,
 } from './types.js';
@@ -67,6 +71,11 @@ export interface ParentPlanContext {
   readonly signal?: AbortSignal;
   /** The time a condition that flips would get (RFC 3339); default now. */
   readonly now?: () => string;
+  /**
+   * The deletion budget where the operator sets none, as the host option `deletionBudget`
+   * (`false`: off). The operator's own `deletionBudget` wins; default: the budget's defaults.
+   */
+  readonly deletionBudget?: DeletionBudget | false;
 }
 
 /** What the runtime says in `Synced` after a pass that wrote everything (reconciler.ts). */
@@ -84,6 +93,9 @@ const SYNCED: SyncOutcome = { ok: true, reason: 'Synced', message: 'All children
  *   tracked children Operon would delete and the finalizer it would remove.
  * - Where a pass stops after adding Operon's finalizer (before the first child exists), the plan
  *   goes on: the next pass would write the children, and that is what the reader wants to see.
+ * - The deletion budget's per-parent rule is applied as the runtime applies it (deletes it would
+ *   hold are marked `held`, and the status shows `DeletionHeld`); its per-operator window is, as in
+ *   a freshly started process, empty here (`planCluster` weighs it across the parents it plans).
  * - No memory of earlier writes (baselines, own writes) is used: the plan says what a freshly
  *   started process would do, which is the question before an upgrade. A child that a webhook
  *   rewrites in a way the drift rules do not know shows as an update, as it would be, once, after
@@ -95,7 +107,7 @@ export async function planParent(ctx: ParentPlanContext, parent: ParentObject): 
   const base = { operator: config.name, parent: parentId(parent, config) };
   const result = (
     children: readonly PlannedChildChange[],
-    status: readonly PlannedFieldChange[],
+    status: readonly FieldChange[],
     plannedFinalizer: PlannedFinalizer | undefined,
     notes: readonly string[] = [],
   ): ParentPlan => ({
@@ -211,7 +223,16 @@ export async function planParent(ctx: ParentPlanContext, parent: ParentObject): 
     ctx.now,
   );
   const status = statusUnchanged(next, live) ? [] : statusChanges(next, live);
-  return result(children, status, finalizerChange);
+  const planned = result(children, status, finalizerChange);
+  const budget = resolveDeletionBudget(config.deletionBudget, ctx.deletionBudget);
+  if (!budget) return planned;
+  const verdict = judgeParentDeletions({
+    parent,
+    deletes: plan.filter((a) => a.action === 'delete').length,
+    owned: current.filter((c) => isControlledBy(c, parent.metadata.uid)).length,
+    budget,
+  });
+  return verdict.hold ? withDeletionsHeld(planned, parent, config.parent.type, verdict, ctx.now) : planned;
 }
 
 /**
@@ -224,7 +245,7 @@ function planDeletion(
   finalizer: string,
   result: (
     children: readonly PlannedChildChange[],
-    status: readonly PlannedFieldChange[],
+    status: readonly FieldChange[],
     finalizer: PlannedFinalizer | undefined,
     notes?: readonly string[],
   ) => ParentPlan,
@@ -291,7 +312,7 @@ async function appliedRemovals(
   type: ResourceType,
   desired: KubeObject,
   live: KubeObject,
-): Promise<PlannedFieldChange[] | string> {
+): Promise<FieldChange[] | string> {
   if (!ctx.readObject) return [];
   const pass = passSignal(ctx.signal, ctx.syncTimeoutMs ?? 60_000);
   try {
@@ -369,7 +390,7 @@ function isSecretType(type: ResourceType): boolean {
 }
 
 /** A Secret's `data`/`stringData` change with its values replaced: that it changes shows, not what to. */
-function redactSecretField(f: PlannedFieldChange): PlannedFieldChange {
+function redactSecretField(f: FieldChange): FieldChange {
   if (!/^(data|stringData)([.[]|$)/.test(f.path)) return f;
   const hide = (v: unknown) =>
     isRecord(v) ? Object.fromEntries(Object.keys(v).map((k) => [k, REDACTED])) : REDACTED;

@@ -1,9 +1,13 @@
-import type { ClusterPlan, ParentPlan, PlanSummary } from './types.js';
+import type { ClusterPlan, ParentPlan, PlannedChildChange, PlanSummary } from './types.js';
 
-/** Counts parents by outcome and child changes by action. */
+function isHeld(c: PlannedChildChange): boolean {
+  return c.action === 'delete' && c.held === true;
+}
+
+/** Counts parents by outcome and child changes by action, held deletes apart from the others. */
 export function summarizePlan(parents: readonly ParentPlan[]): PlanSummary {
-  const count = (action: string) =>
-    parents.reduce((n, p) => n + p.children.filter((c) => c.action === action).length, 0);
+  const all = parents.flatMap((p) => p.children);
+  const count = (action: string) => all.filter((c) => c.action === action && !isHeld(c)).length;
   return {
     parents: parents.length,
     changing: parents.filter((p) => p.outcome === 'changes').length,
@@ -13,6 +17,7 @@ export function summarizePlan(parents: readonly ParentPlan[]): PlanSummary {
     updates: count('apply') + count('replace'),
     recreates: count('recreate'),
     deletes: count('delete'),
+    heldDeletes: all.filter(isHeld).length,
     conflicts: count('conflict'),
     statusChanges: parents.filter((p) => p.status.length > 0).length,
   };

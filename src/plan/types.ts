@@ -1,25 +1,13 @@
+import type { FieldChange } from '../runtime/planner/json-diff.js';
 import type { KubeObject } from '../types/kube-object.js';
 
 /**
- * One field that would change, as `kubectl diff` shows it: where, and from what to what.
+ * One field that would change.
  *
- * @remarks
- * For a child, only fields the desired object sets are compared (by the runtime's own drift rules:
- * fields, list entries and labels others add are not changes, quantities compare by value), plus,
- * for an `apply` child, the fields Operon's field manager owns that the desired object no longer
- * sets (server-side apply removes them). For the status, the whole status Operon would write is
- * compared with the live one.
+ * @deprecated Use {@link FieldChange}, the same type: `operon plan` and `replayFixtures` report
+ * field changes in one shape.
  */
-export interface PlannedFieldChange {
-  /** The field: `spec.containers[name=app].image`, `data.greeting`, `metadata.labels["app.kubernetes.io/name"]`. */
-  readonly path: string;
-  /** `add`: not set now; `change`: set to another value now; `remove`: set now, would be removed. */
-  readonly op: 'add' | 'change' | 'remove';
-  /** The live value; absent for `add`. */
-  readonly from?: unknown;
-  /** The value it would have; absent for `remove`. */
-  readonly to?: unknown;
-}
+export type PlannedFieldChange = FieldChange;
 
 /** Which child: its type and name. */
 export interface PlannedChildId {
@@ -43,8 +31,14 @@ export interface PlannedCreate extends PlannedChildId {
  */
 export interface PlannedUpdate extends PlannedChildId {
   readonly action: 'apply' | 'replace' | 'recreate';
-  /** What would change. Empty when only Operon's desired-hash annotation differs (see `note`). */
-  readonly fields: readonly PlannedFieldChange[];
+  /**
+   * What would change. Only fields the desired object sets are compared, by the runtime's own drift
+   * rules (fields, list entries and labels others add are not changes, quantities compare by value),
+   * plus, for an `apply` child, the fields Operon's field manager owns that the desired object no
+   * longer sets (server-side apply removes them). Empty when only Operon's desired-hash annotation
+   * differs (see `note`).
+   */
+  readonly fields: readonly FieldChange[];
   /** Said when the field list cannot be the whole story (a removed field Operon cannot see). */
   readonly note?: string;
 }
@@ -56,9 +50,17 @@ export interface PlannedConflict extends PlannedChildId {
   readonly message: string;
 }
 
-/** A child this parent controls that `sync` no longer returns, and that would be deleted. */
+/**
+ * A child this parent controls that `sync` no longer returns, and that would be deleted, unless
+ * `held`.
+ */
 export interface PlannedDelete extends PlannedChildId {
   readonly action: 'delete';
+  /**
+   * True when the deletion budget would hold this delete: the runtime would not make it, and would
+   * report why on the parent ({@link ParentPlan.deletionsHeld}). Absent otherwise.
+   */
+  readonly held?: true;
 }
 
 /** What would happen to one child. */
@@ -93,6 +95,29 @@ export interface PlannedError {
   readonly message: string;
 }
 
+/**
+ * Why the deletion budget would hold a parent's deletes. The runtime would make the pass's other
+ * writes, delete nothing, and set `Synced=False` with reason `DeletionHeld` (the plan's status
+ * change shows it).
+ */
+export interface PlannedDeletionHold {
+  /**
+   * Which limit: `share`, more than `maxShare` of the parent's children (and at least `minCount`)
+   * while its spec is unchanged since it converged, until someone approves them or changes the
+   * spec; `window`, more than `maxPerWindow` such deletions by the operator within `windowMs`,
+   * until the window has room (counted over the plan's parents in order, as if they all ran at
+   * once in a freshly started process).
+   */
+  readonly rule: 'share' | 'window';
+  /** The budget's verdict: the counts and the limit. */
+  readonly message: string;
+  /**
+   * The command that approves the deletes for the parent's current generation, if they are
+   * intended (`operon approve plandemo/web -n shop`); a spec change also releases them.
+   */
+  readonly approve: string;
+}
+
 /** Whether a parent would change, would not, or could not be planned. */
 export type ParentPlanOutcome = 'unchanged' | 'changes' | 'error';
 
@@ -104,9 +129,14 @@ export interface ParentPlan {
   readonly outcome: ParentPlanOutcome;
   /** Child writes in the runtime's order: creates, updates and conflicts, then deletes. */
   readonly children: readonly PlannedChildChange[];
-  /** How the status Operon would write differs from the live one; empty when it would not be written. */
-  readonly status: readonly PlannedFieldChange[];
+  /**
+   * How the status Operon would write differs from the live one (the whole status is compared);
+   * empty when it would not be written.
+   */
+  readonly status: readonly FieldChange[];
   readonly finalizer?: PlannedFinalizer;
+  /** Set when the deletion budget would hold this parent's deletes (each marked `held`). */
+  readonly deletionsHeld?: PlannedDeletionHold;
   /** Set when {@link outcome} is `error`. */
   readonly error?: PlannedError;
   /** What the plan could not simulate, for a reader to know (a finalize that would run). */
@@ -116,7 +146,7 @@ export interface ParentPlan {
 /** Counts over a whole plan. */
 export interface PlanSummary {
   readonly parents: number;
-  /** Parents with at least one child write, a status write or a finalizer change. */
+  /** Parents with at least one child write, a status write, a finalizer change or held deletes. */
   readonly changing: number;
   readonly unchanged: number;
   /** Parents that could not be planned. */
@@ -125,7 +155,10 @@ export interface PlanSummary {
   /** `apply` and `replace` updates. */
   readonly updates: number;
   readonly recreates: number;
+  /** Deletes the runtime would make (held ones are not). */
   readonly deletes: number;
+  /** Deletes the deletion budget would hold. */
+  readonly heldDeletes: number;
   readonly conflicts: number;
   /** Parents whose status would be written. */
   readonly statusChanges: number;

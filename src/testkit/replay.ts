@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import type { OperatorConfig } from '../config/operator-config.js';
 import { OperonError } from '../errors/operon-error.js';
 import { childRefFor } from '../runtime/planner/child-types.js';
+import { describeChange, diffJson, type FieldChange } from '../runtime/planner/json-diff.js';
 import { DESIRED_HASH_ANNOTATION, decorateChild, type Ownership } from '../runtime/planner/ownership.js';
 import { type ChildAction, planValidatedChildren } from '../runtime/planner/plan.js';
 import {
@@ -17,9 +18,8 @@ import {
 import type { KubeObject, NamedObject } from '../types/kube-object.js';
 import type { SyncResponse } from '../types/sync.js';
 import { describePlan, operatorConfigOf, runSync, type TestParent } from './sync-harness.js';
-import { describeChange, diffValues, type FieldChange } from './value-diff.js';
 
-export type { FieldChange } from './value-diff.js';
+export type { FieldChange } from '../runtime/planner/json-diff.js';
 
 /** Options of {@link replayFixtures}. */
 export interface ReplayOptions {
@@ -265,7 +265,7 @@ function compare(
     const note = `the operator no longer declares ${c.kind} (${c.apiVersion}); such a child is left alone`;
     children.push({ ...childChange('none', c as NamedObject, undefined, undefined), note });
   }
-  const status = diffValues(fixture.response.status, now.status);
+  const status = diffJson(fixture.response.status, now.status);
   const resync =
     fixture.response.resync === now.resync
       ? undefined
@@ -292,7 +292,7 @@ function childChange(
 
 /** Field changes between two decorated children, without the desired hash (it changes with any field). */
 function fieldsOf(before: NamedObject | undefined, after: NamedObject): FieldChange[] {
-  return diffValues(withoutHash(before), withoutHash(after));
+  return diffJson(withoutHash(before), withoutHash(after));
 }
 
 function withoutHash(obj: NamedObject | undefined): unknown {

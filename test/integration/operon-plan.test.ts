@@ -12,8 +12,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { KubeConfig, V1PolicyRule } from '@kubernetes/client-node';
 import { buildOperatorConfig } from '../../src/config/build-config.js';
+import type { OperatorConfig } from '../../src/config/operator-config.js';
+import { formatPlan } from '../../src/plan/format.js';
 import { planCluster } from '../../src/plan/plan-cluster.js';
-import type { ClusterPlan, PlannedUpdate } from '../../src/plan/types.js';
+import type { ClusterPlan, PlannedDelete, PlannedUpdate } from '../../src/plan/types.js';
 import { ApiClient } from '../../src/runtime/api/api-client.js';
 import { OperonHost } from '../../src/runtime/host/operon-host.js';
 import { serviceAccountKubeConfig } from '../../src/testkit/control-plane.js';
@@ -158,6 +160,7 @@ describe('operon plan', () => {
       updates: 2,
       recreates: 0,
       deletes: 2,
+      heldDeletes: 0,
       conflicts: 0,
       statusChanges: 2,
     });
@@ -211,6 +214,40 @@ describe('operon plan', () => {
       unchanged.parents.map((p) => p.outcome),
       ['unchanged', 'unchanged'],
     );
+  });
+
+  it('marks the deletes the deletion budget would hold when a version drops most children of an unchanged parent', async () => {
+    const v1 = buildOperatorConfig(new PlanDemoV1());
+    // A version that keeps only the Service: 2 of each converged parent's 3 children would go.
+    const shrunk: OperatorConfig<unknown> = {
+      ...v1,
+      sync: async (req) => {
+        const response = await v1.sync(req);
+        return { ...response, children: response.children.filter((ch) => ch.kind === 'Service') };
+      },
+    };
+    const options = { kubeConfig: reader, namespaces: [c.namespace], parents: [`${c.namespace}/alpha`] };
+    const held = await planCluster([shrunk], options);
+    const alpha = held.parents[0]!;
+    assert.deepEqual(
+      alpha.children.map((ch) => `${ch.action} ${ch.name} ${(ch as PlannedDelete).held}`),
+      ['delete alpha-config true', 'delete alpha-legacy true'],
+    );
+    assert.equal(alpha.deletionsHeld?.rule, 'share');
+    assert.deepEqual([held.summary.changing, held.summary.deletes, held.summary.heldDeletes], [1, 0, 2]);
+    assert.ok(
+      alpha.status.some((f) => f.path === 'status.conditions[type=Synced].reason' && f.to === 'DeletionHeld'),
+    );
+    const text = formatPlan(held);
+    assert.match(text, /\n {2}- delete ConfigMap alpha-config \(held by the deletion budget\)\n/);
+    assert.match(
+      text,
+      /\n {2}! deletions held by the deletion budget: sync no longer returns 2 of the 3 children/,
+    );
+    assert.match(text, new RegExp(`operon approve plandemo/alpha -n ${c.namespace}`));
+
+    const off = await planCluster([shrunk], { ...options, deletionBudget: false });
+    assert.deepEqual([off.summary.deletes, off.summary.heldDeletes], [2, 0]);
   });
 
   it('exits 1 naming what it may not read, when a list is forbidden', async () => {

@@ -3,12 +3,13 @@ import type { OperatorConfig } from '../../config/operator-config.js';
 import { OperonError } from '../../errors/operon-error.js';
 import { PermanentError } from '../../errors/permanent-error.js';
 import type { Logger } from '../../observability/logger.js';
-import { ALLOW_DELETIONS_ANNOTATION, type DeletionBudget } from '../../types/deletion-budget.js';
+import type { DeletionBudget } from '../../types/deletion-budget.js';
 import type { KubeObject, NamedObject } from '../../types/kube-object.js';
 import type { FinalizeResponse, JsonObject, Parent, SyncRequest, SyncResponse } from '../../types/sync.js';
 import { type ApiClient, PatchType } from '../api/api-client.js';
 import { ApiError } from '../api/api-error.js';
 import { resourcePath } from '../api/resource-path.js';
+import { heldDeletionsMessage, summariseNames } from '../planner/held-deletions.js';
 import {
   baselineOf,
   type ChildAction,
@@ -430,14 +431,7 @@ export class Reconciler {
   ): Promise<PassOutcome> {
     const held = plan.filter((a): a is Extract<ChildAction, { action: 'delete' }> => a.action === 'delete');
     const names = held.map((a) => `${a.type.kind} ${a.live.metadata.name}`);
-    const { kind, plural } = this.deps.config.parent.type;
-    const ns = parent.metadata.namespace ? ` -n ${parent.metadata.namespace}` : '';
-    const generation = parent.metadata.generation ?? 0;
-    const message =
-      `Held ${held.length} deletion(s) (${summarise(names)}): ${verdict.message}. Nothing was deleted; ` +
-      'creates and updates went ahead. If the deletions are intended, approve them for this generation: ' +
-      `kubectl annotate ${plural} ${parent.metadata.name}${ns} ${ALLOW_DELETIONS_ANNOTATION}=${generation} ` +
-      `(or operon approve ${kind.toLowerCase()}/${parent.metadata.name}${ns}); a spec change also releases them.`;
+    const message = heldDeletionsMessage(names, verdict.message, parent, this.deps.config.parent.type);
     log.warn({ reason: 'DeletionHeld', children: names }, message);
     this.deps.onDeletionsHeld?.(held.length);
     this.deps.events.record(parent, 'Warning', 'DeletionHeld', message);
@@ -506,7 +500,7 @@ export class Reconciler {
    */
   private recordWrites(parent: ParentObject, writes: ParentWrites, done: readonly WriteResult[]): void {
     const names = (action: WriteResult['action']) =>
-      summarise(done.filter((d) => d.action === action).map((d) => `${d.type.kind} ${d.name}`));
+      summariseNames(done.filter((d) => d.action === action).map((d) => `${d.type.kind} ${d.name}`));
     const created = names('create');
     const convergedBefore = writes.currentStatus(parent)?.observedGeneration !== undefined;
     if (created && convergedBefore)
@@ -961,13 +955,6 @@ function reconcileId(): string {
   return Math.floor(Math.random() * 0x1_0000_0000)
     .toString(16)
     .padStart(8, '0');
-}
-
-/** Names for an Event message: all of them up to a dozen, then a count of the rest. */
-function summarise(names: readonly string[]): string {
-  const shown = 12;
-  if (names.length <= shown) return names.join(', ');
-  return `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
 }
 
 /** A JSON Patch whose `test` failed (the object changed), or a resourceVersion conflict. */

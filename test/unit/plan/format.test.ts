@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fieldLine, formatPlan, showValue, summaryLine } from '../../../src/plan/format.js';
+import { formatPlan, summaryLine } from '../../../src/plan/format.js';
 import { PLAN_EXIT, planExitCode, summarizePlan } from '../../../src/plan/summary.js';
 import type { ClusterPlan, ParentPlan } from '../../../src/plan/types.js';
 
@@ -89,6 +89,25 @@ const failed: ParentPlan = {
   notes: [],
 };
 
+const held: ParentPlan = {
+  operator: 'greeter',
+  parent: parent('shrunk', 'shop'),
+  outcome: 'changes',
+  children: [
+    { action: 'delete', apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'a', held: true },
+    { action: 'delete', apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'b', held: true },
+  ],
+  deletionsHeld: {
+    rule: 'share',
+    message: 'sync no longer returns 2 of the 3 children of this parent (more than 50 %)',
+    approve: 'operon approve greeter/shrunk -n shop',
+  },
+  status: [
+    { path: 'status.conditions[type=Synced].reason', op: 'change', from: 'Synced', to: 'DeletionHeld' },
+  ],
+  notes: [],
+};
+
 const planOf = (parents: ParentPlan[]): ClusterPlan => ({
   formatVersion: 1,
   operators: ['greeter'],
@@ -135,25 +154,48 @@ describe('formatPlan', () => {
     assert.match(formatPlan(planOf([])), /^No changes: there is no parent to plan\.\n\n0 parents: /);
   });
 
+  it('marks deletes the deletion budget would hold, says why once, and counts them apart', () => {
+    const plan = planOf([
+      held,
+      { ...held, parent: parent('other', 'shop'), deletionsHeld: { ...held.deletionsHeld!, rule: 'window' } },
+    ]);
+    assert.equal(plan.summary.deletes, 0);
+    assert.equal(plan.summary.heldDeletes, 4);
+    assert.equal(plan.summary.changing, 2);
+    const text = formatPlan(plan);
+    assert.ok(
+      text.startsWith(
+        [
+          'Greeter shop/shrunk (operator greeter): would change',
+          '  - delete ConfigMap a (held by the deletion budget)',
+          '  - delete ConfigMap b (held by the deletion budget)',
+          '  ! deletions held by the deletion budget: sync no longer returns 2 of the 3 children of this parent (more than 50 %). ' +
+            'If they are intended: operon approve greeter/shrunk -n shop (a spec change also releases them)',
+          '  ~ status',
+          '      ~ status.conditions[type=Synced].reason: "Synced" → "DeletionHeld"',
+          '',
+        ].join('\n'),
+      ),
+      text,
+    );
+    assert.match(
+      text,
+      /They would go once the window has room, or at once with: operon approve greeter\/shrunk -n shop\n/,
+    );
+    assert.match(
+      text,
+      /\n2 parents: 2 would change, 0 unchanged, 0 errors; 0 creates, 0 updates, 0 deletes, 4 held deletes, 2 status writes\n$/,
+    );
+    assert.equal(planExitCode(plan), PLAN_EXIT.changes);
+  });
+
   it('shows a cluster-scoped parent without a namespace', () => {
     const plan = planOf([{ ...changing, parent: parent('global'), children: [], finalizer: undefined }]);
     assert.match(formatPlan(plan), /^Greeter global \(operator greeter\): would change\n {2}~ status\n/);
   });
 });
 
-describe('values and summary', () => {
-  it('prints values as JSON on one line, cut when long', () => {
-    assert.equal(showValue('a"b'), '"a\\"b"');
-    assert.equal(showValue(undefined), 'undefined');
-    const long = showValue('x'.repeat(500));
-    assert.equal(long.length, 160);
-    assert.ok(long.endsWith('...'));
-    assert.equal(
-      fieldLine({ path: 'spec.replicas', op: 'change', from: 1, to: 2 }),
-      '~ spec.replicas: 1 → 2',
-    );
-  });
-
+describe('summaryLine', () => {
   it('counts with singular and plural nouns', () => {
     assert.equal(
       summaryLine(summarizePlan([changing])),

@@ -7,7 +7,7 @@ import { childRef } from '../../../src/config/child-ref.js';
 import type { OperatorConfig } from '../../../src/config/operator-config.js';
 import { PermanentError } from '../../../src/errors/permanent-error.js';
 import { type ParentPlanContext, planParent } from '../../../src/plan/plan-parent.js';
-import type { PlannedUpdate } from '../../../src/plan/types.js';
+import type { PlannedDelete, PlannedUpdate } from '../../../src/plan/types.js';
 import {
   decorateChild,
   type Ownership,
@@ -321,5 +321,100 @@ describe('planParent', () => {
       parentWith(undefined, { deletionTimestamp: '2026-01-01T00:00:00Z' as unknown as Date }),
     );
     assert.equal(gone.outcome, 'unchanged');
+  });
+
+  describe('with the deletion budget', () => {
+    const named = (name: string) => configMaps.desired({ metadata: { name }, data: { greeting: 'hi' } });
+    /** A converged parent with children a, b, c whose sync now returns `keep` only. */
+    async function shrink(
+      keep: readonly string[],
+      metadata: Partial<ParentObject['metadata']> = {},
+      extra: Partial<ParentPlanContext> = {},
+      budget?: OperatorConfig<unknown>['deletionBudget'],
+    ) {
+      const parent = parentWith(buildStatus({}, undefined, 1, SYNCED), metadata);
+      const live = ['a', 'b', 'c'].map((n, i) => written(parent, named(n), `c${i}`));
+      const config = operator(() => ({ children: keep.map(named), status: {} }), {
+        ...(budget !== undefined ? { deletionBudget: budget } : {}),
+      });
+      return planParent({ config, cache: cacheOf(parent, live), now: () => 'NOW', ...extra }, parent);
+    }
+
+    it("holds the deletes of most of an unchanged parent's children, as the runtime would", async () => {
+      const plan = await shrink(['a']);
+      assert.equal(plan.outcome, 'changes');
+      assert.deepEqual(
+        plan.children.map((c) => [c.action, c.name, (c as PlannedDelete).held]),
+        [
+          ['delete', 'b', true],
+          ['delete', 'c', true],
+        ],
+      );
+      assert.equal(plan.deletionsHeld?.rule, 'share');
+      assert.match(
+        plan.deletionsHeld?.message ?? '',
+        /no longer returns 2 of the 3 children of this parent \(more than 50 %\)/,
+      );
+      assert.equal(plan.deletionsHeld?.approve, 'operon approve greeter/web -n shop');
+      // The status a held pass writes: only Synced, now False with reason DeletionHeld.
+      assert.deepEqual(
+        plan.status.map((f) => [f.path, f.to]),
+        [
+          ['status.conditions[type=Synced].status', 'False'],
+          ['status.conditions[type=Synced].reason', 'DeletionHeld'],
+          ['status.conditions[type=Synced].message', plan.status[2]?.to],
+          ['status.conditions[type=Synced].lastTransitionTime', 'NOW'],
+        ],
+      );
+      assert.match(
+        String(plan.status[2]?.to),
+        /^Held 2 deletion\(s\) \(ConfigMap b, ConfigMap c\): sync no longer returns .* kubectl annotate greeters web -n shop operon\.dev\/allow-deletions=1 /,
+      );
+    });
+
+    it('says the same, without a status write, when the parent already reports it', async () => {
+      const first = await shrink(['a']);
+      const message = String(first.status[2]?.to);
+      const parent = parentWith(
+        buildStatus(undefined, buildStatus({}, undefined, 1, SYNCED), 1, {
+          ok: false,
+          reason: 'DeletionHeld',
+          message,
+        }),
+      );
+      const live = ['a', 'b', 'c'].map((n, i) => written(parent, named(n), `c${i}`));
+      const config = operator(() => ({ children: [named('a')], status: {} }));
+      const again = await planParent({ config, cache: cacheOf(parent, live) }, parent);
+      assert.deepEqual(again.status, []);
+      assert.equal(again.outcome, 'changes', 'held deletes still need someone to act');
+      assert.ok(again.deletionsHeld);
+    });
+
+    it('lets deletes go that a spec change or an approval explains, a smaller share, or a budget turned off', async () => {
+      const cases: [string, Awaited<ReturnType<typeof shrink>>][] = [
+        ['spec changed', await shrink(['a'], { generation: 2 })],
+        ['approved', await shrink(['a'], { annotations: { 'operon.dev/allow-deletions': '1' } })],
+        ['one of three', await shrink(['a', 'b'])],
+        ['host budget off', await shrink(['a'], {}, { deletionBudget: false })],
+        ['operator budget wider', await shrink(['a'], {}, {}, { maxShare: 0.8 })],
+        ['operator budget off', await shrink(['a'], {}, {}, false)],
+      ];
+      for (const [why, plan] of cases) {
+        assert.equal(plan.deletionsHeld, undefined, why);
+        assert.ok(
+          plan.children.every((c) => c.action === 'delete' && c.held === undefined),
+          why,
+        );
+      }
+      // The host's budget applies where the operator sets none.
+      const strict = await shrink(['a', 'b'], {}, { deletionBudget: { maxShare: 0.2, minCount: 1 } });
+      assert.equal(strict.deletionsHeld?.rule, 'share');
+    });
+
+    it("holds one parent's deletes past the operator's window even in a fresh process", async () => {
+      const plan = await shrink(['a', 'b'], {}, { deletionBudget: { maxPerWindow: 0 } });
+      assert.equal(plan.deletionsHeld?.rule, 'window');
+      assert.match(plan.deletionsHeld?.message ?? '', /would exceed its budget of 0/);
+    });
   });
 });

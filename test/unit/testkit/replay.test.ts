@@ -79,7 +79,7 @@ describe('replayFixtures', () => {
     assert.equal(web.outcome, 'changed');
     assert.deepEqual(web.plan, ['recreate Pod/web-0']);
     assert.deepEqual(web.children[0]?.fields, [
-      { path: 'spec.containers[name=web].image', before: 'shop:1', after: 'shop:2' },
+      { path: 'spec.containers[name=web].image', op: 'change', from: 'shop:1', to: 'shop:2' },
     ]);
     assert.match(
       web.diff,
@@ -124,7 +124,7 @@ describe('replayFixtures', () => {
     const r = await replay({ statusExtra: true, resync: 5000 });
     const web = webCases(r)[0]!;
     assert.deepEqual(web.plan, []);
-    assert.deepEqual(web.status, [{ path: 'version', after: 2 }]);
+    assert.deepEqual(web.status, [{ path: 'version', op: 'add', to: 2 }]);
     assert.deepEqual(web.resync, { before: undefined, after: 5000 });
     assert.match(web.diff, /status\n {6}\+ version: 2\n {4}resync: none → 5000/);
   });
