@@ -1,16 +1,14 @@
 import { Injectable, Scope } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { ConfigError, type OperatorConfig, OperonError, OperonHost } from 'operon';
 import {
-  ConfigError,
+  ApiError,
   collectOperatorConfig,
   type OperatorClass,
-  type OperatorConfig,
-  OperonError,
-  OperonHost,
   operatorSetProblems,
   readOperatorMetadata,
-} from 'operon';
-import { ApiError, type SharedInformer } from 'operon/runtime';
+  type SharedInformer,
+} from 'operon/runtime';
 import { describeType, type KubeObject, type ResourceType, resourceTypeId } from 'operon/types';
 import { messages } from './operon.messages.js';
 

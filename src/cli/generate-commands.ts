@@ -6,10 +6,14 @@ import { generateManifests } from '../generate/manifests.js';
 import { requiredPermissions } from '../generate/permissions.js';
 import { generateRbac } from '../generate/rbac.js';
 import {
+  addCrdWebhookFlags,
   addManifestWebhookFlags,
+  type CrdWebhookFlags,
+  crdWebhookOptions,
   type ManifestWebhookFlags,
   manifestWebhookOptions,
 } from '../webhooks/cli-flags.js';
+import { manifestWebhookClient } from '../webhooks/webhook-manifests.js';
 import { runRbacCheck } from './check-command.js';
 import { UsageError } from './cli-errors.js';
 import { type LoadedEntry, loadEntry } from './load-entry.js';
@@ -40,17 +44,22 @@ interface ManifestFlags extends RbacFlags, ManifestWebhookFlags {
 
 /** `operon crd <entry>`: the CRDs of the operators' parents. */
 export function crdCommand(): Command {
-  return new Command('crd')
+  return addCrdWebhookFlags(new Command('crd'))
     .description(
       'print the CustomResourceDefinitions of the operators in <entry> (structural schemas from the spec and status classes)',
     )
     .argument('<entry>', 'compiled module that defines or registers the operators')
     .option('-o, --out <dir>', 'write 10-crds.yaml into this folder instead of printing')
     .addHelpText('after', ENTRY_HELP)
-    .action(async (entry: string, flags: { out?: string }) => {
+    .action(async (entry: string, flags: CrdWebhookFlags & { out?: string; name?: string }) => {
+      const webhook = usage(() => crdWebhookOptions(flags));
       const loaded = await loadEntry(entry);
       const notes: string[] = [];
-      const crds = generateCrds(loaded.declarations, { notes });
+      const namespace = flags.namespace ?? 'default';
+      if (flags.namespace) checkLabel('--namespace', flags.namespace);
+      const client =
+        webhook && manifestWebhookClient({ name: appName(loaded, flags.name), namespace }, webhook);
+      const crds = generateCrds(loaded.declarations, { notes, webhook: client });
       printNotes(notes);
       if (crds.length === 0) {
         process.stderr.write(

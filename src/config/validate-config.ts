@@ -3,6 +3,7 @@ import { isCustomResourceType } from '../types/custom-resource.js';
 import type { KubeObject } from '../types/kube-object.js';
 import type { RelatedRef } from '../types/related.js';
 import { describeType, type ResourceType } from '../types/resource-type.js';
+import { versionProblems } from '../types/resource-versions.js';
 import type { ChildRef } from '../types/sync.js';
 import { UPDATE_STRATEGIES } from '../types/update-strategy.js';
 import { isDnsLabel, isFinalizerName, suggestDnsLabel } from './names.js';
@@ -180,6 +181,7 @@ function checkParent(config: OperatorConfig<unknown>, label: string, vocabulary:
       `${label}: the parent ${describeType(type)} is a custom resource without a group; the core group is reserved for Kubernetes. Set group in ${where} to a domain you own, e.g. 'example.com'.`,
     );
   }
+  if (isCustomResourceType(type)) problems.push(...versionProblems(type).map((p) => `${label}: ${p}`));
   for (const field of ['spec', 'status'] as const) {
     const cls = config.parent[field];
     if (cls !== undefined && typeof cls !== 'function') {

@@ -55,11 +55,16 @@ export interface OperatorParentOptions extends OperatorCommonOptions {
  *
  * @remarks
  * Equivalent to `{ parent: customResource({ group, version, kind, ... }) }`, so CRD extras
- * (short names, printer columns) can be given here too.
+ * (short names, printer columns) and several `versions` with their conversions can be given here
+ * too; `version` is then the one `sync` works with.
  *
  * @example
  * ```ts
  * @Operator({ group: 'example.com', version: 'v1alpha1', kind: 'EchoServer', spec: EchoServerSpec })
+ * @Operator({
+ *   group: 'example.com', kind: 'Shard', version: 'v1',
+ *   versions: [{ name: 'v1alpha1', spec: ShardSpecV1alpha1, convert: v1alpha1, storage: true }, { name: 'v1', spec: ShardSpecV1 }],
+ * })
  * ```
  */
 export interface OperatorInlineOptions extends OperatorCommonOptions, CustomResourceSpec<unknown, unknown> {

@@ -1,9 +1,16 @@
+import { ConfigError } from '../errors/operon-error.js';
 import {
   type CustomResourceType,
+  type DataClass,
   isCustomResourceType,
   type PrinterColumn,
 } from '../types/custom-resource.js';
 import type { KubeObject } from '../types/kube-object.js';
+import { describeType } from '../types/resource-type.js';
+import { needsConversionWebhook } from '../types/resource-versions.js';
+import { crdNameOf } from '../webhooks/conversion.js';
+import { type CrdWebhookConversion, crdConversion } from '../webhooks/crd-conversion.js';
+import type { WebhookClient } from '../webhooks/webhook-configuration.js';
 import { classSchema } from './class-schema.js';
 import { freeObject, type JsonSchema } from './json-schema.js';
 import type { OperatorDeclaration } from './operator-declaration.js';
@@ -14,6 +21,8 @@ export interface CrdVersion {
   name: string;
   served: boolean;
   storage: boolean;
+  deprecated?: boolean;
+  deprecationWarning?: string;
   schema: { openAPIV3Schema: JsonSchema };
   subresources: { status: Record<string, never> };
   additionalPrinterColumns?: {
@@ -42,6 +51,8 @@ export interface CustomResourceDefinition extends KubeObject {
       categories?: string[];
     };
     versions: CrdVersion[];
+    /** With versions the operator converts: how the API server reaches its conversion webhook. */
+    conversion?: CrdWebhookConversion;
   };
 }
 
@@ -49,6 +60,12 @@ export interface CustomResourceDefinition extends KubeObject {
 export interface CrdOptions {
   /** Receives a line for every part of the spec or status classes the schema could not express. */
   notes?: string[];
+  /**
+   * How the API server reaches the operator's webhooks (the Service in front of it, or a URL): the
+   * conversion webhook of a parent whose versions convert (`customResource({ versions })` with
+   * `convert`). Required for such a parent, whose CRD otherwise could not be installed.
+   */
+  webhook?: WebhookClient;
 }
 
 /**
@@ -67,24 +84,64 @@ export interface CrdOptions {
  * declaring any column hides the default one. Operators whose parents are versions of one
  * kind share one CRD; the first version listed is the storage version.
  *
+ * A parent declared with `versions` gets all of them, each with its own schema, `served` (and
+ * `deprecated`) as declared and one `storage`; when its versions convert through the operator, a
+ * `spec.conversion` with `strategy: Webhook`, `conversionReviewVersions: ['v1']` and `options.webhook`
+ * as the client configuration (the running operator adds the `caBundle`).
+ *
  * @example
  * ```ts
  * const [crd] = generateCrds(declarationsFromClasses([EchoServerOperator]));
  * crd.metadata.name; // 'echoservers.example.com'
  * ```
+ *
+ * @throws ConfigError when a parent's versions convert through the operator and `options.webhook`
+ * does not say how the API server reaches it.
  */
 export function generateCrds(
   operators: readonly OperatorDeclaration[],
   options: CrdOptions = {},
 ): CustomResourceDefinition[] {
   const byName = new Map<string, CustomResourceDefinition>();
+  const unreachable: string[] = [];
   for (const op of operators) {
     const type = op.parent.type;
     if (!isCustomResourceType(type)) continue;
     const crd = byName.get(crdName(type)) ?? emptyCrd(type);
     byName.set(crdName(type), crd);
+    if (type.versions) {
+      if (crd.spec.versions.length > 0) continue;
+      for (const v of type.versions) {
+        // The operator's own classes win over those the type carries (as at run time).
+        const own = v.name === type.version;
+        const spec = (own ? op.parent.spec : undefined) ?? v.spec;
+        const status = (own ? op.parent.status : undefined) ?? v.status;
+        crd.spec.versions.push({
+          ...crdVersion(type, v.name, spec, status, v.storage === true, options.notes),
+          served: v.served !== false,
+          ...(v.deprecated ? { deprecated: true } : {}),
+          ...(typeof v.deprecated === 'string' ? { deprecationWarning: v.deprecated } : {}),
+        });
+      }
+      if (!needsConversionWebhook(type)) continue;
+      if (options.webhook) crd.spec.conversion = crdConversion(type, options.webhook);
+      else unreachable.push(describeType(type));
+      continue;
+    }
     if (crd.spec.versions.some((v) => v.name === type.version)) continue;
-    crd.spec.versions.push(crdVersion(type, op, crd.spec.versions.length === 0, options.notes));
+    const spec = op.parent.spec ?? type.spec;
+    const status = op.parent.status ?? type.status;
+    crd.spec.versions.push(
+      crdVersion(type, type.version, spec, status, crd.spec.versions.length === 0, options.notes),
+    );
+  }
+  if (unreachable.length > 0) {
+    throw new ConfigError(
+      unreachable.map(
+        (t) =>
+          `${t} converts between its versions through the operator, so its CRD must say how the API server reaches the operator's webhook: pass webhook (a Service or a URL) to generateCrds — \`operon crd --webhook -n <namespace>\` or \`--webhook-url https://127.0.0.1:9443\`, \`operon manifests --webhook\`.`,
+      ),
+    );
   }
   return [...byName.values()];
 }
@@ -101,7 +158,7 @@ export function generateCrds(
  * ```
  */
 export function crdName(type: Pick<CustomResourceType, 'plural' | 'group'>): string {
-  return `${type.plural}.${type.group}`;
+  return crdNameOf(type);
 }
 
 function emptyCrd(type: CustomResourceType): CustomResourceDefinition {
@@ -127,21 +184,21 @@ function emptyCrd(type: CustomResourceType): CustomResourceDefinition {
 
 function crdVersion(
   type: CustomResourceType,
-  op: OperatorDeclaration,
+  name: string,
+  specClass: DataClass | undefined,
+  statusClass: DataClass | undefined,
   storage: boolean,
   notes: string[] | undefined,
 ): CrdVersion {
-  // The operator's own classes win over those the type carries (as at run time).
-  const specClass = op.parent.spec ?? type.spec;
   const spec = specClass ? classSchema(specClass, { notes }) : freeObject();
-  const status = statusSchema(op.parent.status ?? type.status, notes);
+  const status = statusSchema(statusClass, notes);
   const root: JsonSchema = {
     type: 'object',
     ...(spec.required?.length ? { required: ['spec'] } : {}),
     properties: { spec, status },
   };
   return {
-    name: type.version,
+    name,
     served: true,
     storage,
     schema: { openAPIV3Schema: root },

@@ -1,6 +1,8 @@
 import type { KubeObject } from '../types/kube-object.js';
 import {
+  hasWebhooks,
   type ManifestWebhookOptions,
+  manifestWebhookClient,
   webhookManifests,
   webhookSecretName,
   withWebhook,
@@ -17,9 +19,11 @@ export interface ManifestOptions extends DeploymentOptions {
   /** Receives a line for every part of the spec or status classes the CRD schemas could not express. */
   notes?: string[];
   /**
-   * Add the validating webhook (the parents' class-validator rules at admission): a Service (unless
-   * it has a `url`), the ValidatingWebhookConfiguration without `caBundle` (the operator fills it in),
-   * the Secret and configuration permissions, and the Deployment's `webhook` port and flags.
+   * Add the webhooks: the validating webhook (the parents' class-validator rules at admission) and the
+   * conversion webhook of parents with several versions. A Service (unless it has a `url`), the
+   * ValidatingWebhookConfiguration without `caBundle` (the operator fills it in), the CRDs'
+   * `spec.conversion` pointing at the same Service or URL, the Secret, configuration and CRD
+   * permissions, and the Deployment's `webhook` port and flags. Required when a parent converts.
    */
   webhook?: ManifestWebhookOptions;
 }
@@ -28,6 +32,9 @@ export interface ManifestOptions extends DeploymentOptions {
  * Everything an application of operators needs in a cluster, in apply order: (the Namespace,) the
  * CRDs, the ServiceAccount, the RBAC roles and bindings, the `<name>-metrics-reader` ClusterRole for
  * Prometheus, (with `webhook`: the webhook's Service and ValidatingWebhookConfiguration,) and the Deployment.
+ *
+ * @throws ConfigError when a parent's versions convert through the operator and `webhook` is not set
+ * (see {@link generateCrds}).
  *
  * @remarks
  * Combines {@link generateCrds}, {@link generateRbac}, {@link metricsReaderRole} and
@@ -55,21 +62,25 @@ export function generateManifests(
     namespace: options.namespace,
     watchNamespaces: options.watchNamespaces,
   };
+  const serves = options.webhook !== undefined && hasWebhooks(operators);
   const webhook = options.webhook ? webhookManifests(operators, context, options.webhook) : [];
   const deployment = generateDeployment(options);
   return [
     ...namespace,
-    ...generateCrds(operators, { notes: options.notes }),
+    ...generateCrds(operators, {
+      notes: options.notes,
+      webhook: options.webhook && manifestWebhookClient(context, options.webhook),
+    }),
     ...generateRbac(operators, {
       ...options,
       secureMetrics: true,
       webhook:
-        options.webhook && webhook.length
+        options.webhook && serves
           ? { configuration: options.name, secret: webhookSecretName(options.name, options.webhook) }
           : undefined,
     }),
     metricsReaderRole(options.name),
     ...webhook,
-    options.webhook && webhook.length ? withWebhook(deployment, context, options.webhook) : deployment,
+    options.webhook && serves ? withWebhook(deployment, context, options.webhook) : deployment,
   ];
 }

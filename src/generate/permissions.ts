@@ -1,5 +1,7 @@
 import type { ResourceType } from '../types/resource-type.js';
 import type { UpdateStrategy } from '../types/update-strategy.js';
+import { crdNameOf, parentConversions } from '../webhooks/conversion.js';
+import { parentAdmissions } from '../webhooks/webhook-configuration.js';
 import type { OperatorDeclaration } from './operator-declaration.js';
 
 /** An RBAC verb Operon uses. */
@@ -44,9 +46,10 @@ export interface PermissionOptions {
    */
   secureMetrics?: boolean;
   /**
-   * Add what the validating webhook needs: its certificate Secret in the operator's own namespace
-   * (`create`, and `get`/`update` of that Secret only) and `get`/`patch` of its
-   * ValidatingWebhookConfiguration (by name). Default: none.
+   * Add what the webhooks need: their certificate Secret in the operator's own namespace (`create`,
+   * and `get`/`update` of that Secret only), `get`/`patch` of the ValidatingWebhookConfiguration (by
+   * name) when a parent has a spec class, and `get`/`patch` of each CRD whose versions the operator
+   * converts (by name), to keep its conversion webhook's `caBundle` current. Default: none.
    */
   webhook?: { readonly configuration: string; readonly secret: string };
 }
@@ -101,8 +104,9 @@ const VERB_ORDER: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update',
  *   operator's own namespace;
  * - with secure metrics (the default), `create` on `tokenreviews` and `subjectaccessreviews`
  *   (cluster-scoped reviews, so always cluster-wide);
- * - with the validating webhook, `create` on `secrets` and `get`/`update` on its Secret in the
- *   operator's own namespace, and `get`/`patch` on its `validatingwebhookconfigurations` (by name).
+ * - with the webhooks, `create` on `secrets` and `get`/`update` on their Secret in the operator's own
+ *   namespace, `get`/`patch` on the `validatingwebhookconfigurations` (by name) when a parent has a
+ *   spec class, and `get`/`patch` on the `customresourcedefinitions` of converted parents (by name).
  *
  * @example
  * ```ts
@@ -164,14 +168,27 @@ export function requiredPermissions(
     acc.addRaw('', 'secrets', 'own', ['get', 'update'], 'the webhook reads and rotates its certificates', [
       secret,
     ]);
-    acc.addRaw(
-      'admissionregistration.k8s.io',
-      'validatingwebhookconfigurations',
-      'cluster',
-      ['get', 'patch'],
-      "the webhook keeps its configuration's caBundle current",
-      [configuration],
-    );
+    if (parentAdmissions(operators).length > 0) {
+      acc.addRaw(
+        'admissionregistration.k8s.io',
+        'validatingwebhookconfigurations',
+        'cluster',
+        ['get', 'patch'],
+        "the webhook keeps its configuration's caBundle current",
+        [configuration],
+      );
+    }
+    const crds = parentConversions(operators).map(crdNameOf);
+    if (crds.length > 0) {
+      acc.addRaw(
+        'apiextensions.k8s.io',
+        'customresourcedefinitions',
+        'cluster',
+        ['get', 'patch'],
+        "the conversion webhook keeps the CRD's caBundle current",
+        crds,
+      );
+    }
   }
   if (options.secureMetrics ?? true) {
     for (const [group, resource, why] of METRICS_REVIEWS)

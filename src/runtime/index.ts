@@ -3,6 +3,44 @@
  * The controller machinery, usable without decorators: API client, shared informers, work queue,
  * planner, reconciler and host. A hand-written `OperatorConfig` runs on exactly this engine.
  */
+
+// Machinery outside runtime/ that a host composed by hand needs, kept off the author's entry point.
+export { APP_DEFAULTS } from '../app/app-options.js';
+export { parseBindAddress } from '../app/bind-address.js';
+export { onSignals } from '../app/signals.js';
+export { collectOperatorConfig } from '../config/build-config.js';
+export { defaultOperatorName, finalizerNameOf, isDnsLabel, isFinalizerName } from '../config/names.js';
+export { operatorConfigProblems, operatorSetProblems } from '../config/validate-config.js';
+export { listOperatorClasses } from '../decorators/operator-registry.js';
+export {
+  type ChildMetadata,
+  type MethodMetadata,
+  type OperatorClass,
+  type OperatorMetadata,
+  type RelatedMetadata,
+  readChildMetadata,
+  readFinalizeMetadata,
+  readOperatorMetadata,
+  readRelatedMetadata,
+  readSyncMetadata,
+} from '../decorators/read-metadata.js';
+export { type RuleMetadata, readRuleMetadata } from '../decorators/rule.js';
+export { discoverOperators, discoverOperatorsAsync, OPERATORS } from '../di/discover-operators.js';
+export { DEFAULT_REDACT_PATHS } from '../observability/create-logger.js';
+export * from '../observability/health/index.js';
+export { ControllerMetrics } from '../observability/metrics/controller-metrics.js';
+export { LATENCY_BUCKETS, MetricSet, WORKQUEUE_BUCKETS } from '../observability/metrics/metric-set.js';
+export {
+  type ObservedInformer,
+  type ObservedRequest,
+  type QueueHooks,
+  RECONCILE_OUTCOMES,
+  type ReconcileOutcome,
+  resourceLabel,
+} from '../observability/metrics/observed.js';
+export { REDACTED, redactSecrets } from '../observability/redact-secrets.js';
+export * from '../observability/secure-serving/index.js';
+export { AdmissionWebhook } from '../webhooks/index.js';
 export * from './api/api-client.js';
 export * from './api/api-error.js';
 export * from './api/resource-path.js';

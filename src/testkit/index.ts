@@ -6,6 +6,12 @@
  * control plane, and service-account kubeconfigs with exactly the RBAC rules a test grants.
  */
 
+export {
+  type MetricFamily,
+  parsePrometheusText,
+  type Sample,
+  sampleValue,
+} from '../observability/metrics/prometheus-text.js';
 export type { ChildAction, Plan } from '../runtime/planner/plan.js';
 export {
   type ControlPlane,
@@ -50,3 +56,4 @@ export {
   type SyncPlan,
   type TestParent,
 } from './sync-harness.js';
+export { type TestNamespace, useTestNamespace } from './test-namespace.js';

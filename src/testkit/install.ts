@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import type { OperatorClass } from '../decorators/read-metadata.js';
-import { type CustomResourceDefinition, generateCrds } from '../generate/crd.js';
+import { type CrdOptions, type CustomResourceDefinition, generateCrds } from '../generate/crd.js';
 import { declarationsFromClasses } from '../generate/from-classes.js';
 import type { OperatorDeclaration } from '../generate/operator-declaration.js';
 import { ApiClient } from '../runtime/api/api-client.js';
@@ -79,7 +79,9 @@ async function createOrReplace(api: ApiClient, crd: KubeObject, name: string | u
  * {@link installCrds}, so tests run against exactly what `operon crd` prints.
  *
  * @remarks
- * Classes are read without being constructed (see `declarationsFromClasses`).
+ * Classes are read without being constructed (see `declarationsFromClasses`). A parent whose
+ * versions convert needs `crdOptions.webhook` (e.g. `{ url: 'https://127.0.0.1:9443' }`), as
+ * `operon crd` needs `--webhook-url`.
  *
  * @example
  * ```ts
@@ -93,10 +95,11 @@ export async function installOperatorCrds(
   kubeConfig: KubeConfig,
   operators: readonly (OperatorDeclaration | OperatorClass)[],
   timeoutMs = 30_000,
+  crdOptions: CrdOptions = {},
 ): Promise<CustomResourceDefinition[]> {
   const classes = operators.filter((o): o is OperatorClass => typeof o === 'function');
   const declared = operators.filter((o): o is OperatorDeclaration => typeof o !== 'function');
-  const crds = generateCrds([...declarationsFromClasses(classes), ...declared]);
+  const crds = generateCrds([...declarationsFromClasses(classes), ...declared], crdOptions);
   await installCrds(kubeConfig, crds, timeoutMs);
   return crds;
 }

@@ -1,5 +1,6 @@
 import type { KubeObject } from './kube-object.js';
 import { type ResourceType, resourceType } from './resource-type.js';
+import type { CustomResourceVersion } from './resource-versions.js';
 import type { JsonObject } from './sync.js';
 
 /**
@@ -60,7 +61,12 @@ export interface CustomObject<TSpec = JsonObject, TStatus = JsonObject> extends 
 export interface CustomResourceSpec<TSpec = JsonObject, TStatus = JsonObject> {
   /** API group; a custom resource cannot live in the core group, so this must be a domain. */
   group: string;
-  version: string;
+  /**
+   * The version the operator works with: its informer watches it and `sync` sees objects in it (the
+   * API server converts the others). Required with one version; with `versions`, defaults to the
+   * storage version.
+   */
+  version?: string;
   kind: string;
   /** Defaults to the lower-cased kind plus `s` (see {@link defaultPlural}). */
   plural?: string;
@@ -76,6 +82,12 @@ export interface CustomResourceSpec<TSpec = JsonObject, TStatus = JsonObject> {
   categories?: readonly string[];
   /** Extra columns for `kubectl get`. */
   printerColumns?: readonly PrinterColumn[];
+  /**
+   * Several versions of the resource, each with its own spec (and status) class, one of them
+   * `storage`, the others converting to and from the hub (the one without `convert`). `spec` and
+   * `status` above are the classes of versions that name none.
+   */
+  versions?: readonly CustomResourceVersion[];
 }
 
 /**
@@ -99,6 +111,11 @@ export interface CustomResourceType<TSpec = JsonObject, TStatus = JsonObject>
   readonly shortNames: readonly string[];
   readonly categories: readonly string[];
   readonly printerColumns: readonly PrinterColumn[];
+  /**
+   * Every version, when declared with `versions` (each with its spec and status classes resolved and
+   * `served` defaulted); `version`, `spec` and `status` above are those of the operator's version.
+   */
+  readonly versions?: readonly CustomResourceVersion[];
 }
 
 /**
@@ -106,8 +123,12 @@ export interface CustomResourceType<TSpec = JsonObject, TStatus = JsonObject>
  *
  * @remarks
  * Never throws: a missing `kind` or `version` gives a type with empty fields, which operator
- * validation reports with the rest of the configuration problems. The result and its arrays are
- * frozen.
+ * validation reports with the rest of the configuration problems (with `versions`, see
+ * {@link versionProblems}). The result and its arrays are frozen.
+ *
+ * With `versions`, the type's `version`, `spec` and `status` are those of the version the operator
+ * works with (`version`, by default the storage version), and `versions` lists all of them for the
+ * CRD and the conversion webhook.
  *
  * @example
  * ```ts
@@ -124,9 +145,24 @@ export function customResource<TSpec = JsonObject, TStatus = JsonObject>(
   spec: CustomResourceSpec<TSpec, TStatus>,
 ): CustomResourceType<TSpec, TStatus> {
   const kind = spec.kind ?? '';
+  const versions = Array.isArray(spec.versions)
+    ? spec.versions.map((v) =>
+        Object.freeze({
+          ...v,
+          spec: v?.spec ?? spec.spec,
+          status: v?.status ?? spec.status,
+          served: v?.served ?? true,
+        }),
+      )
+    : undefined;
+  const version = spec.version ?? versions?.find((v) => v.storage === true)?.name ?? '';
+  // The classes of the operator's own version, which validation and `sync` use.
+  const own = versions?.find((v) => v.name === version);
+  const specClass = (own ? own.spec : spec.spec) as DataClass<TSpec> | undefined;
+  const statusClass = (own ? own.status : spec.status) as DataClass<TStatus> | undefined;
   const base = resourceType<CustomObject<TSpec, TStatus>>({
     group: spec.group ?? '',
-    version: spec.version ?? '',
+    version,
     kind,
     // An empty kind has no plural; validation reports the missing kind instead.
     plural: spec.plural ?? (kind ? undefined : ''),
@@ -134,11 +170,12 @@ export function customResource<TSpec = JsonObject, TStatus = JsonObject>(
   });
   const type: CustomResourceType<TSpec, TStatus> = {
     ...base,
-    ...(spec.spec ? { spec: spec.spec } : {}),
-    ...(spec.status ? { status: spec.status } : {}),
+    ...(specClass ? { spec: specClass } : {}),
+    ...(statusClass ? { status: statusClass } : {}),
     shortNames: Object.freeze([...(spec.shortNames ?? [])]),
     categories: Object.freeze([...(spec.categories ?? [])]),
     printerColumns: Object.freeze((spec.printerColumns ?? []).map((c) => Object.freeze({ ...c }))),
+    ...(versions ? { versions: Object.freeze(versions) } : {}),
   };
   return Object.freeze(type);
 }

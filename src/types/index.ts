@@ -10,5 +10,6 @@ export * from './deletion-budget.js';
 export * from './kube-object.js';
 export * from './related.js';
 export * from './resource-type.js';
+export * from './resource-versions.js';
 export * from './sync.js';
 export * from './update-strategy.js';

@@ -106,24 +106,12 @@ const OPERATIONS: ReadonlySet<string> = new Set(['CREATE', 'UPDATE', 'DELETE', '
  * @throws MalformedReviewError naming the first thing that is wrong.
  */
 export function parseAdmissionReview(body: string): AdmissionRequest {
-  let review: unknown;
-  try {
-    review = JSON.parse(body);
-  } catch (e) {
-    throw new MalformedReviewError(`the body is not JSON: ${(e as Error).message}`);
-  }
-  if (!isRecord(review)) throw new MalformedReviewError('the body is not a JSON object (an AdmissionReview)');
-  if (review.kind !== 'AdmissionReview')
-    throw new MalformedReviewError(`expected kind AdmissionReview, got ${JSON.stringify(review.kind)}`);
-  if (review.apiVersion !== ADMISSION_REVIEW_API_VERSION) {
-    throw new MalformedReviewError(
-      `expected apiVersion ${ADMISSION_REVIEW_API_VERSION}, got ${JSON.stringify(review.apiVersion)}; set admissionReviewVersions: ['v1'] in the webhook configuration`,
-    );
-  }
-  const request = review.request;
-  if (!isRecord(request)) throw new MalformedReviewError('the AdmissionReview has no request');
-  if (typeof request.uid !== 'string' || request.uid === '')
-    throw new MalformedReviewError('request.uid is missing');
+  const request = reviewRequest(
+    body,
+    'AdmissionReview',
+    ADMISSION_REVIEW_API_VERSION,
+    'admissionReviewVersions',
+  );
   if (typeof request.operation !== 'string' || !OPERATIONS.has(request.operation))
     throw new MalformedReviewError(
       `request.operation ${JSON.stringify(request.operation)} is not an operation`,
@@ -150,6 +138,40 @@ export function parseAdmissionReview(body: string): AdmissionRequest {
     object: isRecord(request.object) ? (request.object as KubeObject) : undefined,
     oldObject: isRecord(request.oldObject) ? (request.oldObject as KubeObject) : undefined,
   } as AdmissionRequest;
+}
+
+/**
+ * The `request` of a review body (AdmissionReview or ConversionReview) of the one version Operon
+ * serves, with its `uid` checked.
+ *
+ * @throws MalformedReviewError naming the first thing that is wrong, and for another version, the
+ * setting (`versionsField`) that asks the API server for v1.
+ */
+export function reviewRequest(
+  body: string,
+  kind: string,
+  apiVersion: string,
+  versionsField: string,
+): Record<string, unknown> & { uid: string } {
+  let review: unknown;
+  try {
+    review = JSON.parse(body);
+  } catch (e) {
+    throw new MalformedReviewError(`the body is not JSON: ${(e as Error).message}`);
+  }
+  if (!isRecord(review)) throw new MalformedReviewError(`the body is not a JSON object (a ${kind})`);
+  if (review.kind !== kind)
+    throw new MalformedReviewError(`expected kind ${kind}, got ${JSON.stringify(review.kind)}`);
+  if (review.apiVersion !== apiVersion) {
+    throw new MalformedReviewError(
+      `expected apiVersion ${apiVersion}, got ${JSON.stringify(review.apiVersion)}; set ${versionsField}: ['v1'] in the webhook configuration`,
+    );
+  }
+  const request = review.request;
+  if (!isRecord(request)) throw new MalformedReviewError(`the ${kind} has no request`);
+  if (typeof request.uid !== 'string' || request.uid === '')
+    throw new MalformedReviewError('request.uid is missing');
+  return request as Record<string, unknown> & { uid: string };
 }
 
 /** Wraps a response in the AdmissionReview envelope the API server expects back. */

@@ -1,9 +1,16 @@
 import { type Logger, silentLogger } from '../observability/logger.js';
 import type { ApiClient } from '../runtime/api/api-client.js';
-import { type AdmissionServer, type ReviewHandler, serveAdmission } from './admission-server.js';
+import {
+  type AdmissionServer,
+  type ConversionHandler,
+  type ReviewHandler,
+  serveAdmission,
+} from './admission-server.js';
 import { type CertificateState, nextRenewal } from './certificate-rotation.js';
 import { caBundleOf, ensureCertificates, kubeSecretClient } from './certificate-secret.js';
 import { inspectCertificate } from './certificates.js';
+import { conversionWebhookPath, convertReview, crdNameOf, parentConversions } from './conversion.js';
+import { type CrdWebhookConversion, crdConversion, syncCrdConversion } from './crd-conversion.js';
 import { admitParent } from './spec-admission.js';
 import {
   parentAdmissions,
@@ -19,20 +26,21 @@ import { type ResolvedWebhook, resolveWebhookOptions, type WebhookOptions } from
 const RETRY_MS = 5_000;
 
 /**
- * The operator's validating admission webhook: an HTTPS server that judges every CREATE and UPDATE
- * of each parent with the operator's own class-validator rules, plus the upkeep it needs — the
- * certificates in a Secret and the ValidatingWebhookConfiguration that points the API server at it.
+ * The operator's webhooks: an HTTPS server that judges every CREATE and UPDATE of each parent with
+ * the operator's own class-validator rules and converts parents with several versions between them,
+ * plus the upkeep it needs — the certificates in a Secret, the ValidatingWebhookConfiguration and the
+ * CRDs' `spec.conversion` that point the API server at it.
  *
  * @remarks
- * Started by {@link OperonHost.start} whatever the leader election says: admission is answered by
- * every replica (the Service spreads calls over them), only reconciling waits for the Lease.
+ * Started by {@link OperonHost.start} whatever the leader election says: admission and conversion are
+ * answered by every replica (the Service spreads calls over them), only reconciling waits for the Lease.
  *
  * Every check (at start, then every `checkIntervalMs`, sooner when a certificate is due for renewal,
  * and retried with backoff after a failure): {@link ensureCertificates} reads the shared Secret and
  * creates or rotates the CA and serving certificate in it (compare-and-swap, so replicas agree);
  * the server switches to the Secret's serving certificate when it changed; and the configuration is
  * created or patched when it differs from what this operator wants ({@link syncWebhookConfiguration}),
- * `caBundle` included. Failing to reach the configuration is logged and retried, not fatal: the
+ * `caBundle` included, and so is each converted CRD's `spec.conversion` ({@link syncCrdConversion}). Failing to reach the configuration is logged and retried, not fatal: the
  * operator still reconciles, and says what is wrong.
  */
 export class AdmissionWebhook {
@@ -40,6 +48,8 @@ export class AdmissionWebhook {
   readonly settings: ResolvedWebhook;
   private readonly log: Logger;
   private readonly routes: Map<string, ReviewHandler>;
+  private readonly conversions: Map<string, ConversionHandler>;
+  private readonly converted: ReturnType<typeof parentConversions>;
   private server: AdmissionServer | undefined;
   private serving: string | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -70,6 +80,10 @@ export class AdmissionWebhook {
         (request) => admitParent(admission, request),
       ]),
     );
+    this.converted = parentConversions(operators);
+    this.conversions = new Map(
+      this.converted.map((type) => [conversionWebhookPath(type), (request) => convertReview(type, request)]),
+    );
   }
 
   /** `https://address:port` of the server, once started. */
@@ -82,9 +96,21 @@ export class AdmissionWebhook {
     return this.server?.port;
   }
 
-  /** Reviews this replica answered so far. */
+  /** Admission reviews this replica answered so far. */
   get reviews(): number {
     return this.server?.reviews ?? 0;
+  }
+
+  /** ConversionReviews this replica answered so far. */
+  get conversionReviews(): number {
+    return this.server?.conversions ?? 0;
+  }
+
+  /** `spec.conversion` of each converted CRD (by name), with `caBundle` when known. */
+  crdConversions(caBundle?: string): Map<string, CrdWebhookConversion> {
+    return new Map(
+      this.converted.map((type) => [crdNameOf(type), crdConversion(type, this.settings.client, caBundle)]),
+    );
   }
 
   /** The ValidatingWebhookConfiguration this operator keeps, with `caBundle` when known. */
@@ -112,6 +138,7 @@ export class AdmissionWebhook {
       listen: this.settings.listen,
       tls: state.serving,
       routes: this.routes,
+      conversions: this.conversions,
       handlerTimeoutMs: this.settings.timeoutSeconds * 1000,
       log: this.log,
     });
@@ -125,13 +152,13 @@ export class AdmissionWebhook {
     this.log.info(
       {
         url: this.server.url,
-        paths: [...this.routes.keys()],
+        paths: [...this.routes.keys(), ...this.conversions.keys()],
         configuration: this.settings.name,
         failurePolicy: this.settings.failurePolicy,
         secret: `${this.settings.namespace}/${this.settings.secretName}`,
         certificate: inspectCertificate(state.serving.cert).fingerprint,
       },
-      'serving the validating webhook',
+      this.routes.size ? 'serving the validating webhook' : 'serving the conversion webhook',
     );
     await this.configure(state).then(
       () => {
@@ -190,11 +217,15 @@ export class AdmissionWebhook {
   }
 
   private async configure(state: CertificateState): Promise<void> {
-    const outcome = await syncWebhookConfiguration(
-      this.api,
-      this.configuration(caBundleOf(state)),
-      this.abort.signal,
-    );
+    const caBundle = caBundleOf(state);
+    // Conversion first: until a CRD trusts this CA, reading its other versions (and the informer's
+    // list, when the stored version is not the operator's) fails.
+    for (const [crd, conversion] of this.crdConversions(caBundle)) {
+      const outcome = await syncCrdConversion(this.api, crd, conversion, this.abort.signal);
+      if (outcome !== 'unchanged') this.log.info({ crd, outcome }, "updated the CRD's conversion webhook");
+    }
+    if (this.routes.size === 0) return;
+    const outcome = await syncWebhookConfiguration(this.api, this.configuration(caBundle), this.abort.signal);
     if (outcome !== 'unchanged')
       this.log.info(
         { configuration: this.settings.name, outcome },
@@ -236,7 +267,7 @@ export class AdmissionWebhook {
         configuration: this.settings.name,
         secret: `${this.settings.namespace}/${this.settings.secretName}`,
       },
-      'the validating webhook could not bring its certificates or configuration up to date; retrying',
+      'the webhook could not bring its certificates, configuration or CRDs up to date; retrying',
     );
   }
 }

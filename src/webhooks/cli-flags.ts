@@ -1,4 +1,4 @@
-// The `operon run` and `operon manifests` flags of the validating webhook. Only src/cli imports this
+// The `operon run`, `operon manifests` and `operon crd` flags of the webhooks. Only src/cli imports this
 // file; it lives here so the CLI's hunks stay one line each.
 import { type Command, Option } from 'commander';
 import { parseBindAddress } from '../app/bind-address.js';
@@ -36,11 +36,11 @@ export function addRunWebhookFlags(cmd: Command): Command {
   return cmd
     .option(
       '--webhook-service <name>',
-      "serve the validating webhook, which the API server reaches through this Service (in the operator's namespace)",
+      "serve the webhooks (validation, and conversion of parents with several versions), which the API server reaches through this Service (in the operator's namespace)",
     )
     .option(
       '--webhook-url <url>',
-      'serve the validating webhook, which the API server reaches at this URL (an operator outside the cluster, e.g. https://127.0.0.1:9443)',
+      'serve the webhooks, which the API server reaches at this URL (an operator outside the cluster, e.g. https://127.0.0.1:9443)',
     )
     .option(
       '--webhook-bind-address <host:port>',
@@ -104,7 +104,7 @@ export function addManifestWebhookFlags(cmd: Command): Command {
   return cmd
     .option(
       '--webhook',
-      'add the validating webhook: a Service, the ValidatingWebhookConfiguration, its RBAC, and the Deployment flags',
+      "add the webhooks (validation, and conversion of parents with several versions): a Service, the ValidatingWebhookConfiguration, the CRDs' conversion, their RBAC, and the Deployment flags",
     )
     .option(
       '--webhook-url <url>',
@@ -135,6 +135,52 @@ export function manifestWebhookOptions(flags: ManifestWebhookFlags): ManifestWeb
     ...(flags.webhookFailurePolicy ? { failurePolicy: flags.webhookFailurePolicy } : {}),
     ...(flags.webhookCertSecret ? { certSecret: flags.webhookCertSecret } : {}),
   };
+}
+
+/** The webhook flags of `operon crd`. */
+export interface CrdWebhookFlags {
+  webhook?: boolean;
+  webhookUrl?: string;
+  namespace?: string;
+}
+
+/** Adds the flags that give `operon crd` the conversion webhook's client configuration. */
+export function addCrdWebhookFlags(cmd: Command): Command {
+  return cmd
+    .option(
+      '--webhook',
+      "parents whose versions convert: the API server reaches the operator's conversion webhook through the Service <name>-webhook in --namespace, as `operon manifests --webhook` makes it",
+    )
+    .option(
+      '--webhook-url <url>',
+      'parents whose versions convert: the API server reaches the conversion webhook at this URL instead (an operator outside the cluster, e.g. https://127.0.0.1:9443)',
+    )
+    .option('-n, --namespace <namespace>', 'namespace the operator runs in (with --webhook)')
+    .option(
+      '--name <name>',
+      'name of the application, whose Service is <name>-webhook (with --webhook; default: as operon manifests)',
+    );
+}
+
+/**
+ * The webhook part `operon crd` asks for: a URL, the Service of `operon manifests --webhook` (with
+ * `--namespace`), or undefined.
+ *
+ * @throws Error (a usage error) for a bad URL, both flags, or `--webhook` without `--namespace`.
+ */
+export function crdWebhookOptions(flags: CrdWebhookFlags): ManifestWebhookOptions | undefined {
+  if (flags.webhook && flags.webhookUrl) throw new Error('give --webhook or --webhook-url, not both');
+  if (flags.webhookUrl) {
+    const problem = webhookUrlProblem(flags.webhookUrl);
+    if (problem) throw new Error(problem.replace('webhook.url', '--webhook-url'));
+    return { url: flags.webhookUrl };
+  }
+  if (!flags.webhook) return undefined;
+  if (!flags.namespace)
+    throw new Error(
+      '--webhook needs --namespace: the Service <name>-webhook is in the namespace the operator runs in',
+    );
+  return {};
 }
 
 /**

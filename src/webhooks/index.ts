@@ -1,9 +1,10 @@
 /**
  * @packageDocumentation
- * The optional validating admission webhook: the operators' own class-validator rules, run by the
- * API server before a parent is stored, served by the operator process over HTTPS with certificates
- * it manages itself (a CA and serving certificate in a Secret, rotated before expiry, the `caBundle`
- * of the ValidatingWebhookConfiguration kept current). Turned on with `HostOptions.webhook`.
+ * The optional webhooks: the validating admission webhook (the operators' own class-validator rules,
+ * run by the API server before a parent is stored) and the CRD conversion webhook (between the
+ * versions of a parent), served by the operator process over HTTPS with certificates it manages
+ * itself (a CA and serving certificate in a Secret, rotated before expiry, the `caBundle` of the
+ * ValidatingWebhookConfiguration and of the CRDs kept current). Turned on with `HostOptions.webhook`.
  */
 export {
   ADMISSION_REVIEW_API_VERSION,
@@ -17,10 +18,13 @@ export {
   type GroupVersionResource,
   MalformedReviewError,
   parseAdmissionReview,
+  reviewRequest,
 } from './admission-review.js';
 export {
   type AdmissionServer,
   type AdmissionServerOptions,
+  type ConversionHandler,
+  MAX_CONVERSION_BYTES,
   MAX_REVIEW_BYTES,
   type ReviewHandler,
   serveAdmission,
@@ -60,6 +64,30 @@ export {
   type ServingParams,
   splitPem,
 } from './certificates.js';
+export {
+  ConversionError,
+  type ConvertibleType,
+  conversionWebhookPath,
+  convertCustomObject,
+  convertReview,
+  crdNameOf,
+  parentConversions,
+} from './conversion.js';
+export {
+  CONVERSION_REVIEW_API_VERSION,
+  type ConversionRequest,
+  type ConversionResponse,
+  type ConversionReviewResponse,
+  conversionReviewResponse,
+  parseConversionReview,
+} from './conversion-review.js';
+export {
+  CRDS_PATH,
+  type CrdWebhookConversion,
+  crdConversion,
+  crdConversionPatch,
+  syncCrdConversion,
+} from './crd-conversion.js';
 export { admitParent, type ParentAdmission, sameJson } from './spec-admission.js';
 export {
   type FailurePolicy,
@@ -75,10 +103,13 @@ export {
   type WebhookClient,
   type WebhookConfigurationOptions,
   type WebhookDeclaration,
+  webhookClientConfig,
   webhookConfigurationPatch,
 } from './webhook-configuration.js';
 export {
+  hasWebhooks,
   type ManifestWebhookOptions,
+  manifestWebhookClient,
   type WebhookManifestContext,
   webhookManifests,
   webhookRunArgs,

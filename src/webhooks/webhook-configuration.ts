@@ -121,9 +121,15 @@ export function validatingWebhookConfiguration(
   };
 }
 
-function webhookEntry(type: ResourceType, options: WebhookConfigurationOptions): ValidatingWebhook {
-  const path = validatingWebhookPath(type);
-  const client = options.client;
+/**
+ * A webhook's `clientConfig` (admission configuration or CRD conversion, which share the shape): the
+ * Service with the path and port 443 by default, or the base URL with the path; `caBundle` when known.
+ */
+export function webhookClientConfig(
+  client: WebhookClient,
+  path: string,
+  caBundle?: string,
+): ValidatingWebhook['clientConfig'] {
   const clientConfig: ValidatingWebhook['clientConfig'] =
     'service' in client
       ? {
@@ -135,7 +141,12 @@ function webhookEntry(type: ResourceType, options: WebhookConfigurationOptions):
           },
         }
       : { url: `${client.url.replace(/\/+$/, '')}${path}` };
-  if (options.caBundle) clientConfig.caBundle = options.caBundle;
+  if (caBundle) clientConfig.caBundle = caBundle;
+  return clientConfig;
+}
+
+function webhookEntry(type: ResourceType, options: WebhookConfigurationOptions): ValidatingWebhook {
+  const clientConfig = webhookClientConfig(options.client, validatingWebhookPath(type), options.caBundle);
   const namespaces =
     options.namespaces?.length && type.namespaced ? [...new Set(options.namespaces)].sort() : undefined;
   return {

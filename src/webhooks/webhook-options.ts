@@ -3,6 +3,7 @@ import { isDnsLabel } from '../config/names.js';
 import { ConfigError } from '../errors/operon-error.js';
 import type { ListenOptions } from '../observability/health/endpoint-server.js';
 import { DEFAULT_ROTATION_POLICY, type RotationPolicy } from './certificate-rotation.js';
+import { parentConversions } from './conversion.js';
 import {
   type FailurePolicy,
   parentAdmissions,
@@ -12,8 +13,9 @@ import {
 } from './webhook-configuration.js';
 
 /**
- * The validating admission webhook of {@link HostOptions.webhook}: the operators' own class-validator
- * rules, run by the API server before a parent is stored.
+ * The webhooks of {@link HostOptions.webhook}: the validating admission webhook (the operators' own
+ * class-validator rules, run by the API server before a parent is stored) and, for parents with
+ * several versions, the CRD conversion webhook; one HTTPS server, one certificate Secret.
  *
  * @remarks
  * Give exactly one of {@link WebhookOptions.service} (the operator runs in the cluster behind that
@@ -37,7 +39,10 @@ export interface WebhookOptions {
    * cluster: a local cluster's API server on the same machine reaches `https://127.0.0.1:9443`.
    */
   url?: string;
-  /** Name of the ValidatingWebhookConfiguration. Default: the first operator's name. */
+  /**
+   * Name of the ValidatingWebhookConfiguration, and the default prefix of the certificate Secret.
+   * Default: the first operator's name.
+   */
   name?: string;
   /**
    * The operator's own namespace, where the certificate Secret lives. Default: `service.namespace`,
@@ -100,9 +105,9 @@ export function resolveWebhookOptions(
 ): ResolvedWebhook {
   const problems: string[] = [];
   const env = context.env ?? process.env;
-  if (parentAdmissions(context.operators).length === 0) {
+  if (parentAdmissions(context.operators).length === 0 && parentConversions(context.operators).length === 0) {
     problems.push(
-      'webhook: no operator has a spec class, so the webhook would have nothing to validate; give the parent a spec class or turn the webhook off.',
+      'webhook: no operator has a spec class or versions to convert, so the webhook would have nothing to do; give the parent a spec class or turn the webhook off.',
     );
   }
   const port = options.port ?? WEBHOOK_PORT;

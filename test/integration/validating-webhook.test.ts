@@ -5,7 +5,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'node:tls';
 import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
@@ -37,6 +36,7 @@ import {
 } from '../../src/webhooks/index.js';
 import { AtMost } from '../support/at-most.js';
 import { eventually, type TestCluster, useTestCluster } from '../support/cluster.js';
+import { freePort, selfPath } from '../support/local-webhook.js';
 
 class GuardSpec {
   @IsInt() @Min(1) @Max(5) replicas!: number;
@@ -66,17 +66,6 @@ const refusedWith = (n: number) =>
     `admission webhook "validate\\.guards\\.webhook\\.operon\\.test" denied the request: The spec is invalid: spec\\.minAvailable: minAvailable \\(${n}\\) must not be greater than replicas`,
   );
 const REFUSED = refusedWith(3);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the validating webhook on the local cluster', {
   skip: process.env.OPERON_TEST_LOCAL === '0',
@@ -337,11 +326,3 @@ describe('the validating webhook on the local cluster', {
     );
   });
 });
-
-function selfPath(o: KubeObject): string {
-  const [group, version] = (o.apiVersion ?? '').includes('/')
-    ? (o.apiVersion ?? '').split('/')
-    : ['', o.apiVersion];
-  const plural = `${(o.kind ?? '').toLowerCase()}s`;
-  return `${group ? `/apis/${group}/${version}` : `/api/${version}`}/${plural}/${o.metadata?.name}`;
-}

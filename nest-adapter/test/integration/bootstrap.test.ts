@@ -169,7 +169,7 @@ describe('OperonModule at bootstrap, on a real API server', () => {
         async () =>
           (await c.find<V1ConfigMap>(`/api/v1/namespaces/${c.namespace}/configmaps/desk`))?.data
             ?.operators === 'host-aware-lamp',
-        'the Lamp ConfigMap written by an operator that reads the injected host',
+        { what: 'the Lamp ConfigMap written by an operator that reads the injected host' },
       );
     } finally {
       await app.close();

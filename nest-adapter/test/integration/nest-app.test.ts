@@ -30,10 +30,13 @@ describe('the Nest example app on a real API server', () => {
   const parents = (plural: string) => `/apis/nest.example.com/v1alpha1/namespaces/${ns()}/${plural}`;
   const configMap = (name: string) => `/api/v1/namespaces/${ns()}/configmaps/${name}`;
   const synced = (plural: string, name: string) =>
-    eventually(async () => {
-      const p = await c.find<Parent>(`${parents(plural)}/${name}`);
-      return p?.status?.conditions?.some((x) => x.type === 'Synced' && x.status === 'True') ? p : undefined;
-    }, `${plural}/${name} to be Synced`);
+    eventually(
+      async () => {
+        const p = await c.find<Parent>(`${parents(plural)}/${name}`);
+        return p?.status?.conditions?.some((x) => x.type === 'Synced' && x.status === 'True') ? p : undefined;
+      },
+      { what: `${plural}/${name} to be Synced` },
+    );
 
   async function boot(
     salutation: string,
@@ -99,7 +102,7 @@ describe('the Nest example app on a real API server', () => {
       status.refreshGreeting(ns(), 'world');
       await eventually(
         async () => (await c.find<V1ConfigMap>(configMap('world-greeting')))?.data?.text === 'Howdy, World!',
-        'the triggered reconcile to rewrite the greeting',
+        { what: 'the triggered reconcile to rewrite the greeting' },
       );
     } finally {
       await app.close();
@@ -140,7 +143,7 @@ describe('the Nest example app on a real API server', () => {
       GREETING_SALUTATION: 'Bye',
     });
     try {
-      await eventually(() => app.out.stdout.includes('ready\n'), 'the child app to boot');
+      await eventually(() => app.out.stdout.includes('ready\n'), { what: 'the child app to boot' });
       await c.create(parents('greetings'), {
         apiVersion: 'nest.example.com/v1alpha1',
         kind: 'Greeting',
@@ -149,7 +152,7 @@ describe('the Nest example app on a real API server', () => {
       });
       await eventually(
         async () => (await c.find<V1ConfigMap>(configMap('child-greeting')))?.data?.text === 'Bye, Child!',
-        'the child app to converge its Greeting',
+        { what: 'the child app to converge its Greeting' },
       );
       app.child.kill('SIGUSR2');
       const result = await app.exit(15_000);
@@ -170,7 +173,7 @@ describe('the Nest example app on a real API server', () => {
     try {
       await eventually(
         () => main.out.stdout.includes(`ready: operators greeting, page; shared caches: Greeting in ${ns()}`),
-        'main.ts to log that it is ready',
+        { what: 'main.ts to log that it is ready' },
       );
       main.child.kill('SIGTERM');
       // enableShutdownHooks: Nest closes the app (Operon drains), then re-raises the signal.

@@ -8,6 +8,7 @@ import { OperonMetrics } from '../../observability/metrics/operon-metrics.js';
 import type { DeletionBudget } from '../../types/deletion-budget.js';
 import type { KubeObject } from '../../types/kube-object.js';
 import { AdmissionWebhook } from '../../webhooks/admission-webhook.js';
+import { crdNameOf, parentConversions } from '../../webhooks/conversion.js';
 import type { WebhookOptions } from '../../webhooks/webhook-options.js';
 import { ApiClient, type KubeConfigLike } from '../api/api-client.js';
 import { InformerRegistry, type InformerRegistryOptions, type SharedInformer } from '../informers/index.js';
@@ -91,7 +92,9 @@ export interface HostOptions {
   /**
    * A validating admission webhook that runs each parent's class-validator rules before the API
    * server stores it, served over HTTPS by every replica (leader or not), with certificates the
-   * operator keeps in a Secret and the ValidatingWebhookConfiguration it keeps current. Default: off.
+   * operator keeps in a Secret and the ValidatingWebhookConfiguration it keeps current. The same
+   * server converts parents with several versions (`customResource({ versions })`), which needs it.
+   * Default: off.
    */
   webhook?: WebhookOptions | false;
 }
@@ -186,6 +189,14 @@ export class OperonHost {
           log: this.log.child({ component: 'webhook' }),
         })
       : undefined;
+    const unconverted = this.webhook ? [] : parentConversions(configs);
+    if (unconverted.length > 0) {
+      // A warning, not an error: with the operator's version stored, its own watch still works.
+      this.log.warn(
+        { crds: unconverted.map(crdNameOf) },
+        "these parents' versions convert through the operator, but the webhook is off, so the API server cannot convert them (reads and writes of another version fail): turn on the webhook option (--webhook-service or --webhook-url)",
+      );
+    }
     this.informers = new InformerRegistry(this.api, {
       ...options.informers,
       log: this.log.child({ component: 'informers' }),

@@ -10,12 +10,12 @@ import {
   type AdmissionServer,
   admitParent,
   inspectCertificate,
-  issueCa,
   issueServingCertificate,
   type ReviewHandler,
   serveAdmission,
   validatingWebhookPath,
 } from '../../../src/webhooks/index.js';
+import { localCertificates } from '../../support/local-webhook.js';
 
 class TinySpec {
   @IsInt() @Max(3) size!: number;
@@ -78,17 +78,9 @@ describe('serveAdmission', () => {
   let ca: KeyPair;
   let server: AdmissionServer;
   before(async () => {
-    const now = Date.now();
-    ca = await issueCa({
-      commonName: 'test-ca',
-      notBefore: new Date(now - 60_000),
-      notAfter: new Date(now + 86_400_000),
-    });
-    const tls = await issueServingCertificate(ca, {
-      hosts: ['127.0.0.1'],
-      notBefore: new Date(now - 60_000),
-      notAfter: new Date(now + 3_600_000),
-    });
+    const pair = await localCertificates();
+    ca = pair.ca;
+    const tls = pair.tls;
     server = await serveAdmission({
       listen: { port: 0, host: '127.0.0.1' },
       tls,
