@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import type { ListenOptions } from '../observability/health/endpoint-server.js';
+import { type ListenOptions, listenOn } from '../observability/health/endpoint-server.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { checkKeyPair, type KeyPair } from '../observability/secure-serving/certificate.js';
 import {
@@ -223,19 +222,11 @@ export async function serveAdmission(options: AdmissionServerOptions): Promise<A
     else log.info({ ...fields, message: response.status?.message }, 'refused at admission');
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.listen.port, options.listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const address = await listenOn(server, options.listen);
   return {
     port: address.port,
     address: address.address,
-    url: `https://${shownHost}:${address.port}`,
+    url: `https://${address.shownHost}:${address.port}`,
     get reviews() {
       return reviews;
     },

@@ -92,19 +92,11 @@ export async function serveEndpoints(
   // Probes are tiny; a client that stalls must not keep the process alive at shutdown.
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const address = await listenOn(server, listen);
   return {
     port: address.port,
     address: address.address,
-    url: `${tls ? 'https' : 'http'}://${shownHost}:${address.port}`,
+    url: `${tls ? 'https' : 'http'}://${address.shownHost}:${address.port}`,
     secure: tls !== undefined,
     setCertificate(pair: KeyPair): void {
       if (!('setSecureContext' in server)) throw new Error('This endpoint server serves plain HTTP.');
@@ -200,4 +192,24 @@ function close(server: Server | HttpsServer): Promise<void> {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+}
+
+/**
+ * Starts `server` listening and resolves with where it listens (`shownHost` bracketed for IPv6, as
+ * a URL needs it), or rejects with the listen error (a port in use, a bad address).
+ */
+export async function listenOn(
+  server: Server | HttpsServer,
+  listen: ListenOptions,
+): Promise<{ port: number; address: string; shownHost: string }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return { port: address.port, address: address.address, shownHost };
 }
