@@ -53,7 +53,9 @@ export interface PrinterColumn {
  * ```
  */
 export interface CustomObject<TSpec = JsonObject, TStatus = JsonObject> extends KubeObject {
+  /** What the user asks for. */
   spec?: TSpec;
+  /** What the operator reports, through the status subresource. */
   status?: TStatus;
 }
 
@@ -106,10 +108,15 @@ export interface CustomResourceSpec<TSpec = JsonObject, TStatus = JsonObject> {
  */
 export interface CustomResourceType<TSpec = JsonObject, TStatus = JsonObject>
   extends ResourceType<CustomObject<TSpec, TStatus>> {
+  /** The class the spec is transformed into and validated as, and its CRD schema comes from. */
   readonly spec?: DataClass<TSpec>;
+  /** The class the CRD's status schema comes from. */
   readonly status?: DataClass<TStatus>;
+  /** Short names for kubectl (`kubectl get es`). */
   readonly shortNames: readonly string[];
+  /** Categories for kubectl (`kubectl get all` lists the `all` category). */
   readonly categories: readonly string[];
+  /** Extra `kubectl get` columns (Operon adds Synced, Reason and Ready). */
   readonly printerColumns: readonly PrinterColumn[];
   /**
    * Every version, when declared with `versions` (each with its spec and status classes resolved and

@@ -8,8 +8,11 @@ import type { V1ObjectMeta } from '@kubernetes/client-node';
  * timestamps are RFC 3339 strings even where client-node's model types say `Date`.
  */
 export interface KubeObject {
+  /** `group/version`, or `v1` for the core group. */
   apiVersion?: string;
+  /** The type's CamelCase kind, e.g. `ConfigMap`. */
   kind?: string;
+  /** Name, namespace, labels, annotations, owner references and what the server sets. */
   metadata?: V1ObjectMeta;
 }
 

@@ -10,8 +10,11 @@ import type { Parent } from './sync.js';
  * `DoesNotExist` also match objects without the label, as the API server's selectors do.
  */
 export interface LabelSelectorRequirement {
+  /** The label key the requirement is about. */
   readonly key: string;
+  /** `In`/`NotIn` compare the label's value with `values`; `Exists`/`DoesNotExist` need none. */
   readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  /** The values for `In` and `NotIn`. */
   readonly values?: readonly string[];
 }
 
@@ -21,7 +24,9 @@ export interface LabelSelectorRequirement {
  * in Kubernetes.
  */
 export interface LabelSelector {
+  /** Labels an object must carry with exactly these values. */
   readonly matchLabels?: Readonly<Record<string, string>>;
+  /** Set-based requirements, all of which must hold. */
   readonly matchExpressions?: readonly LabelSelectorRequirement[];
 }
 

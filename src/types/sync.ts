@@ -34,7 +34,9 @@ export type DeepPartial<T> = T extends Date
  * ```
  */
 export interface ChildRef<T extends KubeObject = KubeObject> {
+  /** The child type: what Operon watches, writes and deletes for this handle. */
   readonly type: ResourceType<T>;
+  /** How a live child that differs from the desired one is brought in line. */
   readonly strategy: UpdateStrategy;
   /** The property the handle sits on (for messages). */
   readonly property: string;
@@ -107,8 +109,11 @@ export interface SyncRequest<TSpec = JsonObject, TStatus = JsonObject> {
  * even when nothing changes (for example to poll an external system).
  */
 export interface SyncResponse<TStatus = JsonObject> {
+  /** The parent's status as the author sees it; Operon adds `observedGeneration` and `Synced`. */
   status?: TStatus;
+  /** Every child that should exist now (build each with its `ChildRef`'s `desired`); `[]` for none. */
   children: KubeObject[];
+  /** Run this parent again after this many ms even without a change (polling something external). */
   resync?: number;
 }
 
@@ -117,8 +122,11 @@ export interface SyncResponse<TStatus = JsonObject> {
  * is true; until then it calls `finalize` again (after `resync` ms, or after a short default).
  */
 export interface FinalizeResponse<TStatus = JsonObject> {
+  /** Written while finalizing (and once done, if another finalizer still holds the parent). */
   status?: TStatus;
+  /** True once the cleanup is complete: Operon then removes its finalizer. */
   finalized: boolean;
+  /** When not finalized: call `finalize` again after this many ms (default 5 000). */
   resync?: number;
 }
 
