@@ -30,7 +30,9 @@ import { checkConfig } from './validate-config.js';
  * ```
  */
 export interface OperatorBuildResult {
+  /** The configuration, when the class's decorators could be read at all. */
   readonly config?: OperatorConfig<unknown>;
+  /** Every declaration mistake, each naming the class; empty when the config is valid. */
   readonly problems: readonly string[];
 }
 

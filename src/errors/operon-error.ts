@@ -45,6 +45,7 @@ export class OperonError extends Error {
 
 /** Mistakes in operator declarations, all found at once at start-up. */
 export class ConfigError extends OperonError {
+  /** @param problems - every problem found, one line each; the message lists them all. */
   constructor(readonly problems: readonly string[]) {
     super(
       'CONFIG_INVALID',

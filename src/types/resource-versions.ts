@@ -15,10 +15,15 @@ import type { DataClass } from './custom-resource.js';
  * ```
  */
 export interface ConversionInput<TSpec = unknown, TStatus = unknown> {
+  /** The version the object comes in, `group/version`. */
   readonly apiVersion: string;
+  /** The parent's kind. */
   readonly kind: string;
+  /** As stored; only `labels` and `annotations` of the output's metadata are kept. */
   readonly metadata: Readonly<V1ObjectMeta>;
+  /** The spec in the input's version. */
   readonly spec?: TSpec;
+  /** The status in the input's version. */
   readonly status?: TStatus;
 }
 
@@ -38,8 +43,11 @@ export interface ConversionInput<TSpec = unknown, TStatus = unknown> {
  * ```
  */
 export interface ConversionOutput<TSpec = unknown, TStatus = unknown> {
+  /** Only `labels` and `annotations` are taken (e.g. to keep a field the other version lacks). */
   readonly metadata?: Readonly<V1ObjectMeta>;
+  /** The spec in the target version. */
   readonly spec?: TSpec;
+  /** The status in the target version. */
   readonly status?: TStatus;
 }
 

@@ -104,6 +104,7 @@ export type HostStopReason = 'stopped' | 'leadership-lost';
 
 /** How a host stopped. */
 export interface HostStopped {
+  /** Why the host stopped: asked to, or it lost its Lease. */
   readonly reason: HostStopReason;
   /** False when the shutdown timeout cut some in-flight reconciles short. */
   readonly drained: boolean;
