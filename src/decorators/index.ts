@@ -13,27 +13,12 @@ export {
   type OperatorOptions,
   type OperatorParentOptions,
 } from './operator.js';
-export { listOperatorClasses } from './operator-registry.js';
-export {
-  type ChildMetadata,
-  type MethodMetadata,
-  type OperatorClass,
-  type OperatorMetadata,
-  type RelatedMetadata,
-  readChildMetadata,
-  readFinalizeMetadata,
-  readOperatorMetadata,
-  readRelatedMetadata,
-  readSyncMetadata,
-} from './read-metadata.js';
 export { Related, type RelatedPropertyDecorator } from './related.js';
 export {
   Rule,
   type RuleDecorator,
-  type RuleMetadata,
   type RuleOptions,
   type RuleReason,
-  readRuleMetadata,
   type ValidationRule,
 } from './rule.js';
 export { Sync } from './sync.js';

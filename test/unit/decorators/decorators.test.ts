@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Container, inject, injectable } from 'inversify';
+import { Child, Finalize, Operator, Sync } from '../../../src/decorators/index.js';
+import { listOperatorClasses } from '../../../src/decorators/operator-registry.js';
 import {
-  Child,
-  Finalize,
-  listOperatorClasses,
-  Operator,
   readChildMetadata,
   readFinalizeMetadata,
   readOperatorMetadata,
   readSyncMetadata,
-  Sync,
-} from '../../../src/decorators/index.js';
+} from '../../../src/decorators/read-metadata.js';
 import { Pod, Service } from '../../../src/types/builtins.js';
 import { customResource, isCustomResourceType } from '../../../src/types/custom-resource.js';
 import type { ChildRef, SyncResponse } from '../../../src/types/sync.js';
