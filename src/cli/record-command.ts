@@ -3,17 +3,15 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import type { OperatorConfig } from '../config/operator-config.js';
-import { describeMissingPermissions, missingPermissions } from '../generate/check-permissions.js';
 import { WATCH_NAMESPACES_ENV } from '../generate/deployment.js';
 import { createLogger } from '../observability/create-logger.js';
-import { defaultKubeConfig } from '../runtime/host/load-kubeconfig.js';
 import { OperonHost } from '../runtime/host/operon-host.js';
 import { DEFAULT_START_TIMEOUT_MS, startWithin } from '../runtime/host/start-within.js';
 import { readFixtures } from '../runtime/record/index.js';
 import { type ReplayResult, replayFixtures } from '../testkit/replay.js';
 import { EXIT, UsageError } from './cli-errors.js';
 import { loadEntry } from './load-entry.js';
-import { runtimeConfigs, watchNamespaces } from './run-command.js';
+import { loadForRun, refuseMissingPermissions, runtimeConfigs } from './run-command.js';
 
 interface RecordFlags {
   out: string;
@@ -77,17 +75,13 @@ Fixtures go to <dir>/<operator>/<namespace>/<name>-<hash>.json, one per distinct
 Replay them: replayFixtures(operator, dir) in a test, or operon replay <entry> <dir>.`,
     )
     .action(async (entry: string, flags: RecordFlags) => {
-      const loaded = await loadEntry(entry);
-      const configs = await runtimeConfigs(loaded);
-      const namespaces = watchNamespaces(flags.watchNamespace);
-      const kubeConfig = defaultKubeConfig();
+      const { loaded, configs, namespaces, kubeConfig } = await loadForRun(entry, flags.watchNamespace);
       if (flags.rbacCheck) {
-        const missing = await missingPermissions(kubeConfig, loaded.declarations, {
+        await refuseMissingPermissions(kubeConfig, loaded.declarations, {
           namespaces,
           leaderElection: false,
           secureMetrics: false,
         });
-        if (missing.length > 0) throw new Error(describeMissingPermissions(missing));
       }
       const logger = createLogger({ level: flags.logLevel as LevelWithSilent });
       const before = countJson(flags.out);

@@ -108,19 +108,15 @@ SIGTERM/SIGINT: stop taking work, finish in-flight reconciles (30 s), release th
       const servers = serverOptions(flags);
       planEndpoints(servers); // a ConfigError now, before anything is loaded or asked of the cluster
       const webhook = usage(() => runWebhookOptions(flags));
-      const loaded = await loadEntry(entry);
-      const configs = await runtimeConfigs(loaded);
-      const namespaces = watchNamespaces(flags.watchNamespace);
-      const kubeConfig = defaultKubeConfig();
+      const { loaded, configs, namespaces, kubeConfig } = await loadForRun(entry, flags.watchNamespace);
       if (flags.rbacCheck) {
-        const missing = await missingPermissions(kubeConfig, loaded.declarations, {
+        await refuseMissingPermissions(kubeConfig, loaded.declarations, {
           namespaces,
           leaderElection: flags.leaderElect,
           ownNamespace: flags.leaseNamespace ?? flags.webhookNamespace ?? process.env.POD_NAMESPACE,
           secureMetrics: servers.metricsServer !== false && servers.metricsServer.secure !== false,
           webhook: webhook && webhookPermissionNames(webhook, configs),
         });
-        if (missing.length > 0) throw new Error(describeMissingPermissions(missing));
       }
       const logger = createLogger({ level: flags.logLevel as LevelWithSilent });
       const app = new OperonApp(configs, {
@@ -216,6 +212,24 @@ export async function runtimeConfigs(loaded: LoadedEntry): Promise<OperatorConfi
   }
   validateOperatorSet(configs);
   return configs;
+}
+
+/**
+ * What `operon run` and `operon record` start from: the entry's operators as the runtime takes them,
+ * the watched namespaces (`-w`, else the environment) and the kubeconfig.
+ */
+export async function loadForRun(entry: string, watchFlag: string[] | undefined) {
+  const loaded = await loadEntry(entry);
+  const configs = await runtimeConfigs(loaded);
+  return { loaded, configs, namespaces: watchNamespaces(watchFlag), kubeConfig: defaultKubeConfig() };
+}
+
+/** Checks the permissions before starting, and fails listing every missing one. */
+export async function refuseMissingPermissions(
+  ...args: Parameters<typeof missingPermissions>
+): Promise<void> {
+  const missing = await missingPermissions(...args);
+  if (missing.length > 0) throw new Error(describeMissingPermissions(missing));
 }
 
 export function watchNamespaces(flag: string[] | undefined): string[] | undefined {
