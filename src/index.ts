@@ -13,8 +13,9 @@
 import 'reflect-metadata';
 
 // Running operators, from a unit test to production, and their options.
-export type { AppOptions, MetricsServerOptions, ServerOptions } from './app/app-options.js';
-export { type OperatorSource, OperonApp } from './app/operon-app.js';
+export type { AppOptions, MetricsServerOptions, RunOptions, ServerOptions } from './app/app-options.js';
+export type { OperatorSource } from './app/operator-source.js';
+export { OperonApp } from './app/operon-app.js';
 export { runOperators } from './app/run-operators.js';
 // Operators written without decorators.
 export { buildOperatorConfig, type OperatorBuildResult } from './config/build-config.js';
@@ -40,8 +41,8 @@ export {
   Sync,
   type ValidationRule,
 } from './decorators/index.js';
-// Declaring an operator.
-export { Operon, type RunOptions } from './di/operon.js';
+// The earlier entry point, deprecated (runOperators replaces it).
+export { Operon } from './di/operon.js';
 // Errors.
 export * from './errors/index.js';
 export { createLogger, type LogFormat, type LoggingOptions } from './observability/create-logger.js';
@@ -49,7 +50,8 @@ export { type Logger, silentLogger } from './observability/logger.js';
 export { OperonMetrics, type OperonMetricsOptions } from './observability/metrics/operon-metrics.js';
 // What a new version would change (`operon plan`).
 export * from './plan/index.js';
-export { type HostOptions, OperonHost } from './runtime/host/index.js';
+// The host an app runs (`app.host`); to compose a host by hand, `OperonHost` is in `operon/runtime`.
+export type { HostOptions, OperonHost } from './runtime/host/index.js';
 export {
   DEFAULT_WATCH_FAILURE_THRESHOLD_MS,
   type HostStopped,

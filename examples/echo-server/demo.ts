@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { Writable } from 'node:stream';
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { Container } from 'inversify';
-import { Operon } from 'operon';
+import { type OperonApp, runOperators } from 'operon';
 import { declarationsFromClasses, generateCrds } from 'operon/generate';
 import { ApiClient, ApiError } from 'operon/runtime';
 import { installCrds, startControlPlane } from 'operon/testkit';
@@ -32,11 +32,11 @@ say(
 );
 const cp = await startControlPlane({ log: (l) => process.stdout.write(`  ${l}\n`) });
 const api = new ApiClient(cp.kubeConfig, 'operon-demo');
-let host: Awaited<ReturnType<typeof Operon.run>> | undefined;
+let app: OperonApp | undefined;
 
 async function shutdown(code: number): Promise<never> {
   say('Stopping the operator and the control plane');
-  await host?.stop();
+  await app?.stop();
   api.close();
   await cp.stop();
   process.exit(code);
@@ -63,7 +63,9 @@ try {
   const container = new Container();
   container.bind(EchoImage).toSelf();
   container.bind(EchoServerOperator).toSelf();
-  host = await Operon.run(container, {
+  // embedded: the demo handles Ctrl-C itself and serves no probes or metrics.
+  app = await runOperators(container, {
+    embedded: true,
     kubeConfig: cp.kubeConfig,
     namespaces: [namespace],
     logger: pino({ level: 'info' }, logLines),

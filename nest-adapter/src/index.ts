@@ -2,7 +2,7 @@
  * @packageDocumentation
  * The NestJS module for Operon: Kubernetes operators as ordinary Nest providers.
  */
-export { OperonHost } from 'operon';
+export { OperonHost } from 'operon/runtime';
 export type {
   OperonModuleAsyncOptions,
   OperonModuleOptions,

@@ -1,10 +1,11 @@
 import { Injectable, Scope } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { ConfigError, type OperatorConfig, OperonError, OperonHost } from 'operon';
+import { ConfigError, type OperatorConfig, OperonError } from 'operon';
 import {
   ApiError,
   collectOperatorConfig,
   type OperatorClass,
+  OperonHost,
   operatorSetProblems,
   readOperatorMetadata,
   type SharedInformer,

@@ -6,7 +6,8 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import { OperonError, OperonHost } from 'operon';
+import { OperonError } from 'operon';
+import { OperonHost } from 'operon/runtime';
 import type { OperonModuleOptions } from './interfaces/operon-module-options.interface.js';
 import { DEFAULT_START_TIMEOUT_MS, OPERON_MODULE_OPTIONS } from './operon.constants.js';
 import { OperonExplorer } from './operon.explorer.js';

@@ -1,6 +1,7 @@
 import { type DynamicModule, type FactoryProvider, Module, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { ConfigError, type HostOptions, OperonHost } from 'operon';
+import { ConfigError, OperonApp, type RunOptions } from 'operon';
+import { OperonHost } from 'operon/runtime';
 import type {
   OperonModuleAsyncOptions,
   OperonModuleOptions,
@@ -65,7 +66,7 @@ export class OperonModule {
     const host: FactoryProvider<OperonHost> = {
       provide: OperonHost,
       useFactory: (options: OperonModuleOptions, explorer: OperonExplorer) =>
-        new OperonHost(explorer.plan(), hostOptionsOf(options)),
+        new OperonApp(explorer.plan(), runOptionsOf(options)).host,
       inject: [OPERON_MODULE_OPTIONS, OperonExplorer],
     };
     return {
@@ -96,8 +97,12 @@ function optionsProviders(options: OperonModuleAsyncOptions): Provider[] {
   return options.useClass ? [fromFactory, { provide: factoryClass, useClass: factoryClass }] : [fromFactory];
 }
 
-// The core host ignores unknown fields, but passing only its own keeps the two option sets apart.
-function hostOptionsOf(options: OperonModuleOptions): HostOptions {
-  const { startTimeoutMs: _adapterOnly, ...host } = options;
-  return host;
+/**
+ * The module is a thin layer over `runOperators`' app, embedded: Nest owns the process (its own
+ * shutdown hooks, its own HTTP server and logger), so the app binds nothing, handles no signal and
+ * stays silent unless given a logger. The start timeout is the lifecycle's, with Nest's wording.
+ */
+function runOptionsOf(options: OperonModuleOptions): RunOptions {
+  const { startTimeoutMs: _lifecycleOnly, logger, ...host } = options;
+  return { ...host, logger: logger ?? false, embedded: true };
 }

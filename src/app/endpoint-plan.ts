@@ -4,8 +4,8 @@ import type { ListenOptions } from '../observability/health/endpoint-server.js';
 import type { CertificateFiles } from '../observability/secure-serving/certificate.js';
 import {
   APP_DEFAULTS,
-  type AppOptions,
   type MetricsServerOptions,
+  type RunOptions,
   type ServerOptions,
 } from './app-options.js';
 
@@ -25,7 +25,7 @@ export interface EndpointPlan {
 }
 
 /**
- * Applies the defaults of {@link AppOptions.healthServer} and {@link AppOptions.metricsServer} and
+ * Applies the defaults of {@link RunOptions.healthServer} and {@link RunOptions.metricsServer} and
  * checks them, so a mistake stops the app before anything starts.
  *
  * @param servesMetrics - false when the host records no metrics (`metrics: false`): no metrics server.
@@ -33,7 +33,7 @@ export interface EndpointPlan {
  * options on plain HTTP, a negative cache time).
  */
 export function planEndpoints(
-  options: Pick<AppOptions, 'healthServer' | 'metricsServer'>,
+  options: Pick<RunOptions, 'healthServer' | 'metricsServer'>,
   servesMetrics = true,
 ): EndpointPlan {
   const problems: string[] = [];

@@ -1,21 +1,26 @@
-import type { Container } from 'inversify';
 import type { OperatorConfig } from '../config/operator-config.js';
-import { Operon } from '../di/operon.js';
-import { createLogger } from '../observability/create-logger.js';
-import type { Logger } from '../observability/logger.js';
+import { createLogger, defaultLogger } from '../observability/create-logger.js';
+import { type Logger, silentLogger } from '../observability/logger.js';
 import { OperonMetrics } from '../observability/metrics/operon-metrics.js';
-import { type HostStopped, OperonHost } from '../runtime/host/operon-host.js';
+import {
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  type HostOptions,
+  type HostStopped,
+  OperonHost,
+} from '../runtime/host/operon-host.js';
+import { DEFAULT_START_TIMEOUT_MS, startWithin } from '../runtime/host/start-within.js';
 import { type AppEndpoints, startEndpoints } from './app-endpoints.js';
-import { APP_DEFAULTS, type AppOptions } from './app-options.js';
+import { APP_DEFAULTS, type RunOptions } from './app-options.js';
 import { type EndpointPlan, planEndpoints } from './endpoint-plan.js';
+import { type OperatorSource, operatorsOf } from './operator-source.js';
 import { onSignals } from './signals.js';
 
-/** The operators an app runs: an InversifyJS container to discover them in, or their configs. */
-export type OperatorSource = Container | readonly OperatorConfig<unknown>[];
+export type { OperatorSource } from './operator-source.js';
 
 /**
- * An Operon process as it runs in production: the host, the health and metrics servers, the logger,
- * and the signal handling that shuts it all down gracefully.
+ * Running operators: the host (watches, caches, queues, reconcilers), and around it, unless
+ * {@link RunOptions.embedded}, the health and metrics servers and the signal handling that shuts it
+ * all down gracefully. {@link runOperators} creates and starts one.
  *
  * @remarks
  * Lifecycle:
@@ -39,28 +44,48 @@ export type OperatorSource = Container | readonly OperatorConfig<unknown>[];
  * ```
  */
 export class OperonApp {
+  /** The host that runs the operators: `trigger(...)` a pass, read `ready`, `leading`, `metrics`, ... */
   readonly host: OperonHost;
+  /** The logger every part of the app logs to. */
   readonly log: Logger;
+  /** The configs of the operators this app runs, built from their decorators or as given. */
+  readonly configs: readonly OperatorConfig<unknown>[];
+  private readonly options: Required<
+    Pick<
+      RunOptions,
+      'healthServer' | 'metricsServer' | 'signals' | 'exitProcess' | 'startTimeoutMs' | 'shutdownTimeoutMs'
+    >
+  >;
   private readonly endpointPlan: EndpointPlan;
   private endpoints: AppEndpoints | undefined;
   private removeSignals: (() => void) | undefined;
   private stopping: Promise<HostStopped> | undefined;
 
   /** @throws ConfigError when the operators or the options are invalid, listing every problem. */
-  constructor(
-    operators: OperatorSource,
-    private readonly options: AppOptions = {},
-  ) {
-    this.log = options.logger ?? createLogger(options.logging);
-    const hostOptions = {
-      ...options,
+  constructor(operators: OperatorSource, options: RunOptions = {}) {
+    const {
+      embedded = false,
+      logger,
+      logging,
+      startTimeoutMs = DEFAULT_START_TIMEOUT_MS,
+      healthServer = embedded ? false : {},
+      metricsServer = embedded ? false : {},
+      signals = embedded ? [] : APP_DEFAULTS.signals,
+      exitProcess = !embedded,
+      ...hostOnly
+    } = options;
+    const shutdownTimeoutMs = hostOnly.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    this.options = { healthServer, metricsServer, signals, exitProcess, startTimeoutMs, shutdownTimeoutMs };
+    this.log = logger === false ? silentLogger() : (logger ?? appLogger(embedded, logging));
+    // A process serving /metrics also reports its own CPU, memory and event loop, as client_golang does.
+    const hostOptions: HostOptions = {
+      ...hostOnly,
       logger: this.log,
-      metrics: options.metrics ?? new OperonMetrics({ processMetrics: true }),
+      metrics: hostOnly.metrics ?? new OperonMetrics({ processMetrics: metricsServer !== false }),
     };
-    this.endpointPlan = planEndpoints(options, options.metrics !== false);
-    this.host = isConfigList(operators)
-      ? new OperonHost(operators, hostOptions)
-      : Operon.create(operators, hostOptions);
+    this.endpointPlan = planEndpoints({ healthServer, metricsServer }, hostOptions.metrics !== false);
+    this.configs = operatorsOf(operators);
+    this.host = new OperonHost(this.configs, hostOptions);
   }
 
   /** `http://address:port` of the health server, once started. */
@@ -84,18 +109,21 @@ export class OperonApp {
    */
   async start(): Promise<void> {
     await this.serve();
-    const signals = this.options.signals ?? APP_DEFAULTS.signals;
     this.removeSignals = onSignals(
-      signals,
+      this.options.signals,
       (signal) => void this.onSignal(signal),
       (signal) => {
         this.log.warn({ signal }, 'second signal during shutdown; exiting now');
-        if (this.options.exitProcess ?? true) process.exit(1);
+        if (this.options.exitProcess) process.exit(1);
       },
     );
     void this.host.done.then((stopped) => this.onHostDone(stopped));
     try {
-      await this.host.start();
+      await startWithin(this.host, {
+        timeoutMs: this.options.startTimeoutMs,
+        configs: this.configs,
+        option: 'runOperators(source, { startTimeoutMs })',
+      });
     } catch (err) {
       if (this.stopping) return; // stopped (by a signal) while the caches were syncing
       this.log.error({ err }, 'the operators could not start');
@@ -116,9 +144,9 @@ export class OperonApp {
   }
 
   private async onSignal(signal: NodeJS.Signals): Promise<void> {
-    const timeoutMs = this.options.shutdownTimeoutMs ?? 30_000;
+    const timeoutMs = this.options.shutdownTimeoutMs;
     this.log.info({ signal, timeoutMs }, 'shutting down: finishing in-flight reconciles');
-    const exit = this.options.exitProcess ?? true;
+    const exit = this.options.exitProcess;
     // Closing watches and servers after the drain is quick; if it hangs anyway, do not outlive the kubelet's patience.
     const force = setTimeout(() => {
       this.log.error('shutdown did not finish in time; exiting');
@@ -133,7 +161,7 @@ export class OperonApp {
   private async onHostDone(stopped: HostStopped): Promise<void> {
     if (stopped.reason !== 'leadership-lost') return;
     await this.stop();
-    if (this.options.exitProcess ?? true) {
+    if (this.options.exitProcess) {
       this.log.error('exiting after losing the leader lease; the restarted process will follow');
       process.exit(1);
     }
@@ -155,6 +183,7 @@ export class OperonApp {
   }
 }
 
-function isConfigList(source: OperatorSource): source is readonly OperatorConfig<unknown>[] {
-  return Array.isArray(source);
+/** A production process logs as configured; an embedded one stays quiet under a test runner. */
+function appLogger(embedded: boolean, logging: RunOptions['logging']): Logger {
+  return embedded && !logging ? defaultLogger() : createLogger(logging);
 }

@@ -1,6 +1,6 @@
 /**
  * @packageDocumentation
- * Builds and runs the host from an InversifyJS container.
+ * Finds the `@Operator` classes bound in an InversifyJS container and builds their configurations.
  */
 export { discoverOperators, discoverOperatorsAsync, OPERATORS } from './discover-operators.js';
-export { Operon, type RunOptions } from './operon.js';
+export { Operon } from './operon.js';

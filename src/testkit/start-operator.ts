@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Container } from 'inversify';
+import { OperonApp } from '../app/operon-app.js';
 import type { OperatorConfig } from '../config/operator-config.js';
 import { discoverOperators } from '../di/discover-operators.js';
 import { ApiClient } from '../runtime/api/api-client.js';
 import { ApiError } from '../runtime/api/api-error.js';
 import { resourcePath } from '../runtime/api/resource-path.js';
-import { type HostOptions, OperonHost } from '../runtime/host/operon-host.js';
+import type { HostOptions, OperonHost } from '../runtime/host/operon-host.js';
 import type { KubeObject, NamedObject } from '../types/kube-object.js';
 import type { ResourceType } from '../types/resource-type.js';
 import { startControlPlane } from './control-plane.js';
@@ -172,12 +173,16 @@ export async function startOperator(
       },
     });
     if (installCrds !== false) await installOperatorCrds(cluster.kubeConfig, configs);
-    host = new OperonHost(configs, {
+    // The same app `runOperators` runs, embedded: no servers, no signal handlers, no exit.
+    const app = new OperonApp(configs, {
       ...hostOptions,
       kubeConfig: cluster.kubeConfig,
       namespaces: [namespace],
+      logger: hostOptions.logger ?? false,
+      embedded: true,
     });
-    await host.start();
+    host = app.host;
+    await app.start();
   } catch (e) {
     await stop().catch(() => {});
     throw e;

@@ -14,11 +14,11 @@ import {
   type KubeObject,
   Operator,
   Operon,
-  OperonHost,
   Sync,
   type SyncRequest,
   type SyncResponse,
 } from '../../src/index.js';
+import { OperonHost } from '../../src/runtime/host/operon-host.js';
 import { serviceAccountKubeConfig } from '../../src/testkit/control-plane.js';
 import { installOperatorCrds } from '../../src/testkit/install.js';
 import { ConfigMap, Secret } from '../../src/types/index.js';

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Container } from 'inversify';
-import { Operon } from '../../src/di/operon.js';
+import { runOperators } from '../../src/app/run-operators.js';
 import { OperonError } from '../../src/errors/operon-error.js';
 import { type TestCluster, useTestCluster } from '../support/cluster.js';
 import { GreetingOperator } from '../unit/cli/entries/greeting-operator.js';
@@ -88,14 +88,14 @@ describe('no cluster, or an unreachable one', () => {
     assert.doesNotMatch(r.out, /TLS|ECONNREFUSED|localhost:8080/);
   });
 
-  it('Operon.run fails at once instead of waiting for ever', async () => {
+  it('runOperators fails at once instead of waiting for ever', async () => {
     const r = await node([join(entries, 'main.js')], { HOME: home });
     assert.notEqual(r.code, 0, r.out);
     assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
     saysNoCluster(r.out);
   });
 
-  it('Operon.run with a server nobody listens on fails within seconds, naming it, after logging at info', async () => {
+  it('runOperators with a server nobody listens on fails within seconds, naming it, after logging at info', async () => {
     const port = await closedPort();
     const kubeconfig = join(dir, 'closed.kubeconfig');
     writeFileSync(
@@ -126,7 +126,7 @@ current-context: closed
     assert.match(r.out, /"level":30,.*"msg":"starting"/, 'the default logger writes info lines');
   });
 
-  it('Operon.run fails within its startTimeoutMs when the server is unreachable', async () => {
+  it('runOperators fails within its startTimeoutMs when the server is unreachable', async () => {
     const port = await closedPort();
     const { KubeConfig } = await import('@kubernetes/client-node');
     const kubeConfig = new KubeConfig();
@@ -137,7 +137,8 @@ current-context: closed
     const container = new Container();
     container.bind(GreetingOperator).toSelf();
     const started = Date.now();
-    await assert.rejects(Operon.run(container, { kubeConfig, startTimeoutMs: 2_000 }), (e: Error) => {
+    const run = runOperators(container, { embedded: true, kubeConfig, startTimeoutMs: 2_000 });
+    await assert.rejects(run, (e: Error) => {
       assert.ok(OperonError.hasCode(e, 'NOT_STARTED'), String(e));
       assert.ok(e.message.includes(`https://127.0.0.1:${port}`), e.message);
       return true;
@@ -155,12 +156,17 @@ describe('a reachable cluster whose caches cannot sync', () => {
     await c.cleanup();
   });
 
-  it('Operon.run fails at startTimeoutMs, naming each cache that did not sync and its last error', async () => {
+  it('runOperators fails at startTimeoutMs, naming each cache that did not sync and its last error', async () => {
     const container = new Container();
     container.bind(GreetingOperator).toSelf();
     const started = Date.now();
     await assert.rejects(
-      Operon.run(container, { kubeConfig: c.kubeConfig, namespaces: [c.namespace], startTimeoutMs: 2_000 }),
+      runOperators(container, {
+        embedded: true,
+        kubeConfig: c.kubeConfig,
+        namespaces: [c.namespace],
+        startTimeoutMs: 2_000,
+      }),
       (e: Error) => {
         assert.ok(OperonError.hasCode(e, 'NOT_STARTED'), String(e));
         assert.match(
@@ -174,7 +180,7 @@ describe('a reachable cluster whose caches cannot sync', () => {
           ),
         );
         assert.ok(e.message.includes('kubectl get crd greetings.guard.example.com'), e.message);
-        assert.ok(e.message.includes('Operon.run(container, { startTimeoutMs })'), e.message);
+        assert.ok(e.message.includes('runOperators(source, { startTimeoutMs })'), e.message);
         return true;
       },
     );

@@ -246,7 +246,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { Container } from 'inversify';
-import { Operon, type OperonHost } from 'operon';
+import { type OperonApp, runOperators } from 'operon';
 import { type ControlPlane, installOperatorCrds, startControlPlane } from 'operon/testkit';
 import { ${k}Operator, ${k}Resource } from '../src/operator.js';
 
@@ -270,7 +270,7 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
 
 describe('${k}Operator on a cluster', { timeout: 20 * 60_000 }, () => {
   let cp: ControlPlane | undefined;
-  let host: OperonHost | undefined;
+  let app: OperonApp | undefined;
   let core: CoreV1Api;
   let custom: CustomObjectsApi;
   const namespace = \`test-\${randomBytes(4).toString('hex')}\`;
@@ -283,11 +283,12 @@ describe('${k}Operator on a cluster', { timeout: 20 * 60_000 }, () => {
     await installOperatorCrds(cp.kubeConfig, [${k}Operator]);
     const container = new Container();
     container.bind(${k}Operator).toSelf();
-    host = await Operon.run(container, { kubeConfig: cp.kubeConfig, namespaces: [namespace] });
+    // embedded: no probe or metrics server, no signal handler; app.stop() ends it.
+    app = await runOperators(container, { embedded: true, kubeConfig: cp.kubeConfig, namespaces: [namespace] });
   });
 
   after(async () => {
-    await host?.stop();
+    await app?.stop();
     await core?.deleteNamespace({ name: namespace }).catch(() => {});
     await cp?.stop();
   });

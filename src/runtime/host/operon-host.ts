@@ -116,6 +116,9 @@ const LOST_UNWIND_MS = 1_000;
 /** The longest a stopping host waits for queued Events to be written. */
 const EVENT_FLUSH_MS = 2_000;
 
+/** Default of {@link HostOptions.shutdownTimeoutMs}. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+
 /** Default of {@link HostOptions.watchFailureThresholdMs}. */
 export const DEFAULT_WATCH_FAILURE_THRESHOLD_MS = 60_000;
 
@@ -376,7 +379,7 @@ export class OperonHost {
 
   /** Drains in-flight reconciles, releases the Lease, closes every watch and connection. Idempotent. */
   stop(): Promise<void> {
-    this.stopping ??= this.doStop(this.options.shutdownTimeoutMs ?? 30_000);
+    this.stopping ??= this.doStop(this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
     return this.stopping;
   }
 

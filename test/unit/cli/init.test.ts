@@ -153,13 +153,13 @@ describe('operon init: the project it writes', () => {
     assert.match(main, /import \{ DemoOpOperator \} from '\.\/operator\.js';/);
   });
 
-  it('tests: runSync in the unit test; the local cluster, CRDs and Operon.run in the integration test', () => {
+  it('tests: runSync in the unit test; the local cluster, CRDs and runOperators (embedded) in the integration test', () => {
     assert.match(read(dir, 'test/operator.test.ts'), /import \{ runSync \} from 'operon\/testkit';/);
     const integration = read(dir, 'test/operator.integration.test.ts');
     for (const part of [
       'startControlPlane(',
       'installOperatorCrds(cp.kubeConfig, [DemoOpOperator])',
-      'Operon.run(',
+      'runOperators(container, { embedded: true',
     ]) {
       assert.ok(integration.includes(part), part);
     }
