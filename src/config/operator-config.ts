@@ -9,6 +9,7 @@ export type SpecClass<T = unknown> = new (...args: never[]) => T;
 
 /** The resource an operator owns: its type, and optionally the classes its spec and status follow. */
 export interface ParentConfig<TSpec = unknown> {
+  /** The parent's resource type: the kind Operon watches, and whose objects it runs `sync` for. */
   readonly type: ResourceType;
   /** When set, the raw spec is transformed into this class and validated before `sync`. */
   readonly spec?: SpecClass<TSpec>;
@@ -34,7 +35,12 @@ export interface ParentConfig<TSpec = unknown> {
 export interface OperatorConfig<TSpec = JsonObject> {
   /** A DNS label; used as field manager, in labels, and in the default finalizer name. */
   readonly name: string;
+  /** The resource the operator owns and reconciles, one `sync` call per object. */
   readonly parent: ParentConfig<TSpec>;
+  /**
+   * The child types the operator creates, updates and deletes (build each with {@link childRef}).
+   * Only objects of these types may appear in a `sync` response.
+   */
   readonly children: readonly ChildRef<KubeObject>[];
   /**
    * Objects each parent reads but Operon never writes (`@Related`, or {@link relatedRef}): watched,
@@ -44,7 +50,15 @@ export interface OperatorConfig<TSpec = JsonObject> {
   readonly related?: readonly RelatedRef<KubeObject>[];
   // Method syntax on purpose: it keeps OperatorConfig<MySpec> assignable to OperatorConfig<unknown>,
   // the form the runtime takes.
+  /**
+   * Computes the desired state of one parent: every child that should exist, and its status. Called
+   * whenever the parent, one of its children or a related object changes.
+   */
   sync(req: SyncRequest<TSpec>): SyncResponse | Promise<SyncResponse>;
+  /**
+   * Cleans up outside the cluster when a parent is deleted. When set, Operon puts a finalizer on each
+   * parent and removes it once this returns `finalized: true`.
+   */
   finalize?(req: SyncRequest<TSpec>): FinalizeResponse | Promise<FinalizeResponse>;
   /** Defaults to `<parent plural>.<parent group>/finalizer` (see `finalizerNameOf`); only used when `finalize` is set. */
   readonly finalizerName?: string;

@@ -35,7 +35,14 @@ export function Child<T extends KubeObject>(
     appendMetadata(CHILD_METADATA, cls, entry);
   };
 }
-Child.KEY = CHILD_METADATA;
+/** Constants that belong with the `@Child` decorator. */
+export namespace Child {
+  /**
+   * The reflect-metadata key (`'operon:child'`) under which `@Child` records the child types it declares on
+   * the class.
+   */
+  export const KEY = CHILD_METADATA;
+}
 
 /**
  * A property decorator that only fits a property typed `ChildRef` of the decorator's resource type:
@@ -50,7 +57,9 @@ Child.KEY = CHILD_METADATA;
  * class), so the second signature accepts it unchecked rather than rejecting it.
  */
 export interface ChildPropertyDecorator<T extends KubeObject> {
+  /** Applies to a public property typed `ChildRef<T>` (or an untyped `ChildRef`). */
   <K extends string | symbol>(target: { [P in K]?: ChildRef<T> }, property: K): void;
+  /** Applies, unchecked, to a property TypeScript hides from the first signature (`private` or `protected`). */
   <O extends object, K extends string | symbol>(
     target: O & (K extends keyof O ? never : unknown),
     property: K,

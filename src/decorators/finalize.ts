@@ -50,4 +50,11 @@ export function Finalize(
     appendMetadata(FINALIZE_METADATA, cls, entry);
   };
 }
-Finalize.KEY = FINALIZE_METADATA;
+/** Constants that belong with the `@Finalize` decorator. */
+export namespace Finalize {
+  /**
+   * The reflect-metadata key (`'operon:finalize'`) under which `@Finalize` records the method it marks on the
+   * class.
+   */
+  export const KEY = FINALIZE_METADATA;
+}

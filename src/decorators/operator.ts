@@ -45,8 +45,14 @@ export interface OperatorCommonOptions {
  * ```
  */
 export interface OperatorParentOptions extends OperatorCommonOptions {
+  /** The parent's resource type: a {@link CustomResourceType} from {@link customResource}, or any `resourceType`. */
   parent: ResourceType;
+  /**
+   * The class the parent's spec is transformed into and validated against before `sync`; defaults
+   * to the one `parent` carries, if any.
+   */
   spec?: DataClass;
+  /** The class of the parent's status, used only for the CRD's status schema; defaults to the one `parent` carries. */
   status?: DataClass;
 }
 
@@ -68,6 +74,7 @@ export interface OperatorParentOptions extends OperatorCommonOptions {
  * ```
  */
 export interface OperatorInlineOptions extends OperatorCommonOptions, CustomResourceSpec<unknown, unknown> {
+  /** Never set in this form: a `parent` makes the options {@link OperatorParentOptions}. */
   parent?: undefined;
 }
 
@@ -114,7 +121,14 @@ export function Operator(options: OperatorOptions): <T extends OperatorClass>(ta
     registerOperatorClass(target);
   };
 }
-Operator.KEY = OPERATOR_METADATA;
+/** Constants that belong with the `@Operator` decorator. */
+export namespace Operator {
+  /**
+   * The reflect-metadata key (`'operon:operator'`) under which `@Operator` records the operator's options on
+   * the class.
+   */
+  export const KEY = OPERATOR_METADATA;
+}
 
 function toMetadata(options: OperatorOptions | undefined): OperatorMetadata {
   if (!options || typeof options !== 'object') return Object.freeze({});

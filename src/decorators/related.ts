@@ -46,7 +46,14 @@ export function Related<T extends KubeObject, TSpec = unknown>(
     appendMetadata(RELATED_METADATA, cls, entry);
   };
 }
-Related.KEY = RELATED_METADATA;
+/** Constants that belong with the `@Related` decorator. */
+export namespace Related {
+  /**
+   * The reflect-metadata key (`'operon:related'`) under which `@Related` records the relations it declares on
+   * the class.
+   */
+  export const KEY = RELATED_METADATA;
+}
 
 /**
  * A property decorator that only fits a property typed `RelatedRef` of the decorator's resource
@@ -55,7 +62,9 @@ Related.KEY = RELATED_METADATA;
  * `ChildPropertyDecorator` for why).
  */
 export interface RelatedPropertyDecorator<T extends KubeObject> {
+  /** Applies to a public property typed `RelatedRef<T>` (or an untyped `RelatedRef`). */
   <K extends string | symbol>(target: { [P in K]?: RelatedRef<T> }, property: K): void;
+  /** Applies, unchecked, to a property TypeScript hides from the first signature (`private` or `protected`). */
   <O extends object, K extends string | symbol>(
     target: O & (K extends keyof O ? never : unknown),
     property: K,

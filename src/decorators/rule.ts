@@ -129,7 +129,14 @@ export function Rule(rule: string, message?: string, options: RuleOptions = {}):
     Reflect.defineMetadata(RULE_METADATA, [entry, ...own], cls);
   };
 }
-Rule.KEY = RULE_METADATA;
+/** Constants that belong with the `@Rule` decorator. */
+export namespace Rule {
+  /**
+   * The reflect-metadata key (`'operon:rule'`) under which `@Rule` records the rules it declares on the
+   * class.
+   */
+  export const KEY = RULE_METADATA;
+}
 
 /**
  * Reads every `@Rule` of a class and its base classes, base class first, each class's in source

@@ -27,4 +27,10 @@ export function Sync(): (target: object, method: string | symbol, descriptor?: P
     appendMetadata(SYNC_METADATA, cls, entry);
   };
 }
-Sync.KEY = SYNC_METADATA;
+/** Constants that belong with the `@Sync` decorator. */
+export namespace Sync {
+  /**
+   * The reflect-metadata key (`'operon:sync'`) under which `@Sync` records the method it marks on the class.
+   */
+  export const KEY = SYNC_METADATA;
+}

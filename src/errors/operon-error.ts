@@ -24,8 +24,10 @@ export type ErrorCode =
  * not `instanceof`).
  */
 export class OperonError extends Error {
+  /** The brand {@link OperonError.is} checks: a global symbol, so it holds across copies of Operon. */
   readonly [BRAND] = true;
   constructor(
+    /** What kind of failure this is; stable across releases, unlike the message. */
     readonly code: ErrorCode,
     message: string,
     options?: ErrorOptions,
@@ -34,10 +36,12 @@ export class OperonError extends Error {
     this.name = new.target.name;
   }
 
+  /** Whether `value` is an OperonError (any subclass included), also one from another copy of Operon. */
   static is(value: unknown): value is OperonError {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
+  /** Whether `value` is an OperonError with the given {@link ErrorCode}, also one from another copy of Operon. */
   static hasCode(value: unknown, code: ErrorCode): value is OperonError {
     return OperonError.is(value) && value.code === code;
   }
@@ -46,7 +50,10 @@ export class OperonError extends Error {
 /** Mistakes in operator declarations, all found at once at start-up. */
 export class ConfigError extends OperonError {
   /** @param problems - every problem found, one line each; the message lists them all. */
-  constructor(readonly problems: readonly string[]) {
+  constructor(
+    /** Every problem found, one line each; the message lists them all. */
+    readonly problems: readonly string[],
+  ) {
     super(
       'CONFIG_INVALID',
       `Operon cannot start: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the operator configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,

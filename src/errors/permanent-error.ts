@@ -31,6 +31,7 @@ export interface PermanentErrorOptions extends ErrorOptions {
  * ```
  */
 export class PermanentError extends Error {
+  /** The brand {@link PermanentError.is} checks: a global symbol, so it holds across copies of Operon. */
   readonly [BRAND] = true;
   /** The `Synced` condition's reason. */
   readonly reason: string;

@@ -11,15 +11,19 @@ export type PlannedFieldChange = FieldChange;
 
 /** Which child: its type and name. */
 export interface PlannedChildId {
+  /** The child's API version, from its resource type (`apps/v1`, `v1`). */
   readonly apiVersion: string;
+  /** The child's kind, from its resource type (`Deployment`). */
   readonly kind: string;
   /** Absent for a cluster-scoped child. */
   readonly namespace?: string;
+  /** The child's `metadata.name`. */
   readonly name: string;
 }
 
 /** A child that does not exist and would be created. */
 export interface PlannedCreate extends PlannedChildId {
+  /** Always `create`: tells this change apart from the other {@link PlannedChildChange} kinds. */
   readonly action: 'create';
   /** The object Operon would write (owner reference, label and desired-hash annotation included). */
   readonly object: KubeObject;
@@ -30,6 +34,7 @@ export interface PlannedCreate extends PlannedChildId {
  * (server-side apply), `replace` (PUT) or `recreate` (delete, then create).
  */
 export interface PlannedUpdate extends PlannedChildId {
+  /** How the child would be written: its type's update strategy. */
   readonly action: 'apply' | 'replace' | 'recreate';
   /**
    * What would change. Only fields the desired object sets are compared, by the runtime's own drift
@@ -45,6 +50,7 @@ export interface PlannedUpdate extends PlannedChildId {
 
 /** A desired child whose name an object this parent does not control holds: nothing is written. */
 export interface PlannedConflict extends PlannedChildId {
+  /** Always `conflict`: tells this change apart from the other {@link PlannedChildChange} kinds. */
   readonly action: 'conflict';
   /** Who holds the name and what to do, as the parent's `Synced` condition would say it. */
   readonly message: string;
@@ -55,6 +61,7 @@ export interface PlannedConflict extends PlannedChildId {
  * `held`.
  */
 export interface PlannedDelete extends PlannedChildId {
+  /** Always `delete`: tells this change apart from the other {@link PlannedChildChange} kinds. */
   readonly action: 'delete';
   /**
    * True when the deletion budget would hold this delete: the runtime would not make it, and would
@@ -68,18 +75,25 @@ export type PlannedChildChange = PlannedCreate | PlannedUpdate | PlannedConflict
 
 /** Which parent. */
 export interface PlannedParentId {
+  /** The parent's `apiVersion`, or its resource type's when the object lacks one. */
   readonly apiVersion: string;
+  /** The parent's `kind`, or its resource type's when the object lacks one. */
   readonly kind: string;
   /** Absent for a cluster-scoped parent. */
   readonly namespace?: string;
+  /** The parent's `metadata.name`. */
   readonly name: string;
+  /** The parent's `metadata.uid`: the children it controls carry it in their owner reference. */
   readonly uid: string;
+  /** The parent's `metadata.generation` (bumped on each spec change), when the object has one. */
   readonly generation?: number;
 }
 
 /** Operon's finalizer on the parent would be added (before any child) or removed (after finalize). */
 export interface PlannedFinalizer {
+  /** Whether the finalizer would be added to the parent or removed from it. */
   readonly op: 'add' | 'remove';
+  /** The finalizer's name: the operator's `finalizerName`, or `<plural>.<group>/finalizer` of the parent type. */
   readonly name: string;
   /** Why: the operator has `@Finalize`, `sync` returns children Operon must delete itself, or the parent is being deleted. */
   readonly why: string;
@@ -91,7 +105,9 @@ export interface PlannedFinalizer {
  * `RelatedReadFailed`, or a `PermanentError`'s reason). The runtime would change no child.
  */
 export interface PlannedError {
+  /** The reason the `Synced` condition would get (`InvalidSpec`, `SyncFailed`, ...). */
   readonly reason: string;
+  /** What went wrong, as the `Synced` condition's message would say it. */
   readonly message: string;
 }
 
@@ -125,7 +141,9 @@ export type ParentPlanOutcome = 'unchanged' | 'changes' | 'error';
 export interface ParentPlan {
   /** The operator's name. */
   readonly operator: string;
+  /** Which parent this plan is for. */
   readonly parent: PlannedParentId;
+  /** Whether the parent would change, would not, or could not be planned (see {@link error}). */
   readonly outcome: ParentPlanOutcome;
   /** Child writes in the runtime's order: creates, updates and conflicts, then deletes. */
   readonly children: readonly PlannedChildChange[];
@@ -134,6 +152,7 @@ export interface ParentPlan {
    * empty when it would not be written.
    */
   readonly status: readonly FieldChange[];
+  /** Set when Operon's finalizer would be added to the parent or removed from it. */
   readonly finalizer?: PlannedFinalizer;
   /** Set when the deletion budget would hold this parent's deletes (each marked `held`). */
   readonly deletionsHeld?: PlannedDeletionHold;
@@ -145,20 +164,25 @@ export interface ParentPlan {
 
 /** Counts over a whole plan. */
 export interface PlanSummary {
+  /** Parents in the plan, whatever their outcome. */
   readonly parents: number;
   /** Parents with at least one child write, a status write, a finalizer change or held deletes. */
   readonly changing: number;
+  /** Parents where nothing would change. */
   readonly unchanged: number;
   /** Parents that could not be planned. */
   readonly errors: number;
+  /** Children that would be created. */
   readonly creates: number;
   /** `apply` and `replace` updates. */
   readonly updates: number;
+  /** Children that would be deleted and created again (`recreate` update strategy). */
   readonly recreates: number;
   /** Deletes the runtime would make (held ones are not). */
   readonly deletes: number;
   /** Deletes the deletion budget would hold. */
   readonly heldDeletes: number;
+  /** Desired children whose name an object the parent does not control holds. */
   readonly conflicts: number;
   /** Parents whose status would be written. */
   readonly statusChanges: number;
@@ -172,5 +196,6 @@ export interface ClusterPlan {
   readonly operators: readonly string[];
   /** Per parent, sorted by operator, then namespace and name. */
   readonly parents: readonly ParentPlan[];
+  /** Counts over {@link ClusterPlan.parents}. */
   readonly summary: PlanSummary;
 }

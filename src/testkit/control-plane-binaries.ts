@@ -6,14 +6,22 @@ import { OperonError } from '../errors/operon-error.js';
 
 /** The binaries a local control plane runs, all compiled from Go modules by `controlplane/build.sh`. */
 export interface ControlPlaneBinaries {
+  /** Path of the `etcd` binary: the control plane's store. */
   etcd: string;
+  /** Path of the `kube-apiserver` binary. */
   kubeApiserver: string;
+  /** Path of the `kube-controller-manager` binary (garbage collection, Deployments, Jobs, ...). */
   kubeControllerManager: string;
+  /** Path of the `kube-scheduler` binary, which binds Pods to the simulated Nodes. */
   kubeScheduler: string;
   /** KWOK's controller: simulated kubelets for fake Nodes. */
   kwok: string;
   /** KWOK's stage file (Node and Pod lifecycles), assembled by `build.sh`. */
   kwokStages: string;
+  /**
+   * Path of `operon-pki`, which writes the control plane's certificates and keys (CA, API server,
+   * admin client, service-account signing) into a folder.
+   */
   pki: string;
 }
 

@@ -51,7 +51,12 @@ export interface ControlPlaneOptions {
 
 /** A service account's access, for {@link ControlPlane.serviceAccountKubeConfig}. */
 export interface ServiceAccountAccess {
+  /** The service account's namespace; created when it does not exist. */
   namespace: string;
+  /**
+   * The service account's name. Its Role and RoleBinding get the same name; its ClusterRole and
+   * ClusterRoleBinding `<namespace>-<name>`.
+   */
   name: string;
   /** Rules granted in `namespace` only (a Role and RoleBinding). */
   rules?: V1PolicyRule[];

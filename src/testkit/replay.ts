@@ -45,9 +45,13 @@ export interface ChildChange {
    * (`on-delete`) never updates, or the type is no longer declared (the child is left alone).
    */
   readonly action: ChildAction['action'] | 'none';
+  /** The child's `apiVersion`. */
   readonly apiVersion: string;
+  /** The child's `kind`. */
   readonly kind: string;
+  /** The child's namespace, when it has one. */
   readonly namespace?: string;
+  /** The child's `metadata.name`. */
   readonly name: string;
   /** Fields that differ between the recorded and the new desired child (both updates' and `none`'s). */
   readonly fields: readonly FieldChange[];
@@ -74,6 +78,10 @@ export interface ReplayCase {
    * one line each (`describePlan`): `['recreate Pod/web-0', 'create ConfigMap/web']`.
    */
   readonly plan: readonly string[];
+  /**
+   * The children that differ between the recorded and the new response, each with what the runtime
+   * would do to it.
+   */
   readonly children: readonly ChildChange[];
   /** Fields of the status that differ (recorded → new). */
   readonly status: readonly FieldChange[];
@@ -89,12 +97,15 @@ export interface ReplayCase {
 export interface ReplayResult {
   /** The operator name whose fixtures were replayed. */
   readonly operator: string;
+  /** The folder the fixtures were read from, as given. */
   readonly dir: string;
   /** Every replayed fixture, sorted by file. */
   readonly cases: readonly ReplayCase[];
+  /** Fixtures whose new response equals the recorded one. */
   readonly unchanged: number;
   /** Fixtures whose response changed (rewritten or not). */
   readonly changed: number;
+  /** Fixtures that no longer get a valid response (see {@link ReplayCase.error}). */
   readonly failed: number;
   /** Fixtures rewritten by `update`. */
   readonly updated: number;

@@ -24,12 +24,20 @@ import type { FinalizeResponse, JsonObject, Parent, SyncRequest, SyncResponse } 
 
 /** A parent as a test writes it: a plain object; name, uid, apiVersion and kind get defaults. */
 export interface TestParent {
+  /** Defaults to the operator's parent type's `apiVersion`. */
   apiVersion?: string;
+  /** Defaults to the operator's parent type's `kind`. */
   kind?: string;
+  /** The parent's metadata; see {@link SyncInput.parent} for the defaults of what it leaves out. */
   metadata?:
     | Parent<unknown>['metadata']
     | { name?: string; namespace?: string; uid?: string; generation?: number };
+  /**
+   * The raw spec, as stored in the cluster: transformed into the operator's spec class and validated,
+   * as at run time (an invalid one throws `SPEC_INVALID`).
+   */
   spec?: unknown;
+  /** The parent's current status, as `sync` reads it from `req.parent.status`. */
   status?: JsonObject;
 }
 

@@ -9,7 +9,9 @@ import type { KubeObject } from '../types/kube-object.js';
 export interface TestNamespace {
   /** The kubeconfig file it connected with (for a child process: `KUBECONFIG`). */
   readonly kubeconfigPath: string;
+  /** That kubeconfig, loaded: for a client-node API, or an operator host in the test. */
   readonly kubeConfig: KubeConfig;
+  /** An Operon API client on that cluster, for raw requests (user agent `operon-tests`). */
   readonly api: ApiClient;
   /** A fresh namespace, `<prefix>-<8 hex digits>`, labelled `operon.dev/test: "true"`. */
   readonly namespace: string;

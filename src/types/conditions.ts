@@ -4,6 +4,7 @@ import type { Condition } from './sync.js';
 export interface ConditionInput {
   /** CamelCase, e.g. `Ready`, `Degraded`, `DatabaseReachable`. `Synced` is Operon's own. */
   type: string;
+  /** Whether the condition holds: `True`, `False`, or `Unknown` when it cannot be told yet. */
   status: 'True' | 'False' | 'Unknown';
   /** CamelCase machine-readable cause, e.g. `PodsReady`, `Waiting`. */
   reason: string;

@@ -36,6 +36,7 @@ export interface PrinterColumn {
   readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
   /** Simple JSONPath into the object, e.g. `.status.readyReplicas`. */
   readonly jsonPath: string;
+  /** What the column shows, for people; copied to the CRD's column `description` when set. */
   readonly description?: string;
   /** `0` (the default) shows the column always; higher values only with `kubectl get -o wide`. */
   readonly priority?: number;
@@ -69,6 +70,7 @@ export interface CustomResourceSpec<TSpec = JsonObject, TStatus = JsonObject> {
    * storage version.
    */
   version?: string;
+  /** The kind, as in an object's `kind` field: CamelCase, singular, e.g. `EchoServer`. */
   kind: string;
   /** Defaults to the lower-cased kind plus `s` (see {@link defaultPlural}). */
   plural?: string;

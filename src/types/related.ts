@@ -82,6 +82,7 @@ export type RelatedSelect<TSpec = unknown> = (parent: Parent<TSpec>) => RelatedS
  * ```
  */
 export interface RelatedRef<T extends KubeObject = KubeObject> {
+  /** The related type: what Operon watches and reads, and never writes, for this handle. */
   readonly type: ResourceType<T>;
   /** The property the handle sits on: it identifies the relation in a request and in messages. */
   readonly property: string;

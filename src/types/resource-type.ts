@@ -10,10 +10,13 @@ import type { KubeObject } from './kube-object.js';
 export interface ResourceType<T extends KubeObject = KubeObject> {
   /** API group; `''` for the core group (`v1`). */
   readonly group: string;
+  /** API version within the group, e.g. `v1` or `v1alpha1`. */
   readonly version: string;
+  /** The kind, as in an object's `kind` field, e.g. `Pod`. */
   readonly kind: string;
   /** Lower-case plural used in URLs, e.g. `pods`. */
   readonly plural: string;
+  /** True when objects of this type live in a namespace; false for cluster-scoped types such as `Namespace`. */
   readonly namespaced: boolean;
   /** `group/version`, or `version` for the core group. */
   readonly apiVersion: string;
@@ -23,8 +26,11 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
 
 /** What {@link resourceType} needs to describe a resource. */
 export interface ResourceTypeSpec {
+  /** API group, e.g. `apps` or `example.com`; defaults to `''`, the core group. */
   group?: string;
+  /** API version within the group, e.g. `v1`. */
   version: string;
+  /** The kind, as in an object's `kind` field, e.g. `Certificate`. */
   kind: string;
   /** Defaults to the lower-cased kind plus `s` (`es` after s, x, ch, sh; `ies` after a consonant + y). */
   plural?: string;

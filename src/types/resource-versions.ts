@@ -102,7 +102,12 @@ export interface VersionConversion<
 export interface CustomResourceVersion {
   /** The version in `apiVersion` and URLs, e.g. `v1alpha1` (a DNS-1035 label). */
   readonly name: string;
+  /**
+   * The class this version's spec follows: its CRD schema, and what `sync` validates against when
+   * it is the operator's version. Defaults to the resource's top-level `spec`.
+   */
   readonly spec?: DataClass;
+  /** The class this version's CRD status schema comes from. Defaults to the resource's top-level `status`. */
   readonly status?: DataClass;
   /** True for the one version objects are stored in. */
   readonly storage?: boolean;
@@ -118,9 +123,13 @@ const VERSION_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /** The fields of a custom resource type {@link versionProblems} reads. */
 export interface VersionedType {
+  /** The resource's kind; messages name it. */
   readonly kind: string;
+  /** The version the operator works with; it must be one of `versions`, and served. */
   readonly version: string;
+  /** The spec class of the operator's version, as a {@link CustomResourceType} carries it. */
   readonly spec?: DataClass;
+  /** Every declared version; left out for a resource with one version, which has nothing to check. */
   readonly versions?: readonly CustomResourceVersion[];
 }
 

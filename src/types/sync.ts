@@ -46,10 +46,18 @@ export interface ChildRef<T extends KubeObject = KubeObject> {
 
 /** The parent object as `sync` sees it: its `spec` is an instance of the operator's spec class. */
 export interface Parent<TSpec, TStatus = JsonObject> extends KubeObject {
+  /** The parent's API version, as stored (`example.com/v1`). */
   apiVersion: string;
+  /** The parent's kind (`EchoServer`). */
   kind: string;
+  /** The parent's metadata; a parent read from the cluster always has a `name` and a `uid`. */
   metadata: V1ObjectMeta & { name: string; uid: string };
+  /**
+   * The spec, transformed into an instance of the operator's spec class (nested classes, defaults
+   * from property initialisers) and validated; the raw spec when the operator has no spec class.
+   */
   spec: TSpec;
+  /** The parent's live status, as last written; absent before the first write. */
   status?: TStatus;
 }
 
@@ -63,6 +71,7 @@ export interface Parent<TSpec, TStatus = JsonObject> extends KubeObject {
  * children of a namespaced parent, which no owner reference can reach).
  */
 export interface SyncRequest<TSpec = JsonObject, TStatus = JsonObject> {
+  /** The parent being reconciled, with its spec as the operator's spec class instance. */
   readonly parent: Parent<TSpec, TStatus>;
   /** True when the parent is being deleted and `finalize` is running. */
   readonly finalizing: boolean;

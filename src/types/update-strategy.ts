@@ -12,4 +12,5 @@
  */
 export type UpdateStrategy = 'apply' | 'replace' | 'recreate' | 'on-delete';
 
+/** Every {@link UpdateStrategy}, in the order above; configuration validation rejects any other value. */
 export const UPDATE_STRATEGIES: readonly UpdateStrategy[] = ['apply', 'replace', 'recreate', 'on-delete'];

@@ -17,6 +17,7 @@ import type { WebhookDeclaration } from './webhook-configuration.js';
  * passes on to the client whose read or write needed it.
  */
 export class ConversionError extends Error {
+  /** Always `ConversionError`, so logs and `error.name` checks tell it from other errors. */
   override readonly name = 'ConversionError';
 }
 

@@ -51,6 +51,7 @@ export interface OperonMetricsOptions {
  * ```
  */
 export class OperonMetrics {
+  /** The prom-client registry the metrics are registered in: {@link OperonMetricsOptions.registry}, or a new one. */
   readonly registry: Registry;
   private readonly set: MetricSet;
   private readonly controllers = new Map<string, ControllerMetrics>();

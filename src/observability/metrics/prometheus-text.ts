@@ -2,15 +2,21 @@
 export interface Sample {
   /** The series name as written (for histograms: `x_bucket`, `x_sum`, `x_count`). */
   readonly name: string;
+  /** The sample's labels by name; empty when the line has none. */
   readonly labels: Readonly<Record<string, string>>;
+  /** The sample's value (`+Inf`, `-Inf` and `NaN` included). */
   readonly value: number;
 }
 
 /** A metric family: its `# HELP`, `# TYPE` and samples. */
 export interface MetricFamily {
+  /** The family's name, as in its `# TYPE` line. */
   readonly name: string;
+  /** The text of its `# HELP` line; undefined when it has none. */
   readonly help: string | undefined;
+  /** The type its `# TYPE` line declares. */
   readonly type: 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
+  /** Its samples, in the order they appear. */
   readonly samples: Sample[];
 }
 

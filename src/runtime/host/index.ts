@@ -1,3 +1,8 @@
+/**
+ * @packageDocumentation
+ * The host: runs many operators in one process over one shared informer per resource type, one
+ * work queue and reconciler per operator (OperatorController), with leader election when asked.
+ */
 export { defaultKubeConfig } from './load-kubeconfig.js';
 export { OperatorController, type OperatorRunOptions, specOrMetadataChanged } from './operator-controller.js';
 export {

@@ -145,7 +145,12 @@ export const DEFAULT_WATCH_FAILURE_THRESHOLD_MS = 60_000;
  * than `watchFailureThresholdMs`, and after the Lease was lost.
  */
 export class OperonHost {
+  /**
+   * The one API client every operator of this host shares, built from {@link HostOptions.kubeConfig}
+   * (default: the in-cluster config, else `KUBECONFIG`, else `~/.kube/config`).
+   */
   readonly api: ApiClient;
+  /** The shared informers (one per resource type and scope) whose caches every operator reads. */
   readonly informers: InformerRegistry;
   /** Where this host's metrics are recorded; undefined when `metrics: false`. */
   readonly metrics: OperonMetrics | undefined;

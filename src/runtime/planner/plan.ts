@@ -49,6 +49,7 @@ export interface DeleteAction {
   readonly live: NamedObject;
 }
 
+/** One write (or conflict) of a plan, told apart by its `action`. */
 export type ChildAction = CreateAction | UpdateAction | ConflictAction | DeleteAction;
 
 /**
