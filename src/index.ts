@@ -59,6 +59,7 @@ export {
 } from './runtime/host/operon-host.js';
 export type { LeaderElectionOptions } from './runtime/leader/leader-election-options.js';
 export type { RecordOptions, RedactOptions } from './runtime/record/index.js';
+export type { ShardingOptions, ShardKeyBy } from './runtime/shard/index.js';
 // Resource types and the sync contract.
 export {
   ALLOW_DELETIONS_ANNOTATION,

@@ -1,5 +1,5 @@
 import { basename, extname, relative } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { isDnsLabel, suggestDnsLabel } from '../config/names.js';
 import { generateCrds } from '../generate/crd.js';
 import { generateManifests } from '../generate/manifests.js';
@@ -31,6 +31,7 @@ interface RbacFlags {
   namespace: string;
   watchNamespace?: string[];
   leaderElection?: boolean;
+  sharding?: boolean;
   out?: string;
   check?: boolean;
   explain?: boolean;
@@ -38,6 +39,7 @@ interface RbacFlags {
 
 interface ManifestFlags extends RbacFlags, ManifestWebhookFlags {
   image: string;
+  shards?: number;
   createNamespace?: boolean;
   entryInImage?: string;
 }
@@ -99,11 +101,13 @@ export function rbacCommand(): Command {
           namespaces: watch,
           ownNamespace: flags.namespace,
           leaderElection: flags.leaderElection,
+          sharding: flags.sharding,
         });
         return;
       }
       if (flags.explain) {
-        for (const p of requiredPermissions(loaded.declarations, { leaderElection: flags.leaderElection })) {
+        const lease = { leaderElection: flags.leaderElection, sharding: flags.sharding };
+        for (const p of requiredPermissions(loaded.declarations, lease)) {
           const group = p.group || 'core';
           process.stdout.write(`${p.resource} (${group}, ${p.scope}): ${p.verbs.join(', ')}\n`);
           for (const why of p.why) process.stdout.write(`    ${why}\n`);
@@ -115,6 +119,7 @@ export function rbacCommand(): Command {
         namespace: flags.namespace,
         watchNamespaces: watch,
         leaderElection: flags.leaderElection,
+        sharding: flags.sharding,
       });
       report(writeObjects(objects, flags.out));
     });
@@ -132,6 +137,11 @@ export function manifestsCommand(): Command {
       .requiredOption('-n, --namespace <namespace>', 'namespace the operator runs in'),
   )
     .option('--create-namespace', 'also emit the Namespace object')
+    .option(
+      '--shards <replicas>',
+      'run this many replicas with `operon run --shard`, each reconciling its share of the parents (with their Lease permissions)',
+      shardCount,
+    )
     .option(
       '--entry-in-image <path>',
       'path of <entry> inside the image, relative to its working directory (default: <entry> relative to the current directory)',
@@ -155,6 +165,7 @@ directory, which must be the application's root, as a numeric non-root user (e.g
         entry: flags.entryInImage ?? relative(process.cwd(), loaded.path),
         watchNamespaces: namespaces(flags.watchNamespace),
         leaderElection: flags.leaderElection,
+        shards: flags.shards,
         createNamespace: flags.createNamespace,
         notes,
         webhook,
@@ -177,7 +188,20 @@ function withRbacOptions(cmd: Command): Command {
     .addOption(
       new Option('--leader-election', 'also grant the Lease permissions of leader election').default(false),
     )
+    .addOption(
+      new Option('--sharding', 'also grant the Lease permissions of sharding (`operon run --shard`)').default(
+        false,
+      ),
+    )
     .option('-o, --out <dir>', 'write YAML files into this folder instead of printing');
+}
+
+/** `--shards 3`: a replica count of at least 1. */
+function shardCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a whole number of replicas, 1 or more.');
+  return n;
 }
 
 function appName(loaded: LoadedEntry, name: string | undefined): string {

@@ -36,6 +36,9 @@ interface RunFlags extends RunWebhookFlags {
   leaderElect: boolean;
   leaseName?: string;
   leaseNamespace?: string;
+  shard: boolean;
+  shardKey: 'name' | 'namespace';
+  shardGroup?: string;
 }
 
 /**
@@ -90,7 +93,27 @@ export function runCommand(): Command {
     )
     .option('--leader-elect', 'only the holder of a Lease reconciles (run 2+ replicas)', false)
     .option('--lease-name <name>', "name of the Lease (default: the first operator's name)")
-    .option('--lease-namespace <namespace>', 'namespace of the Lease (default: $POD_NAMESPACE)')
+    .option('--lease-namespace <namespace>', 'namespace of the Lease(s) (default: $POD_NAMESPACE)')
+    .addOption(
+      new Option(
+        '--shard',
+        'each replica reconciles its share of the parents, over a ring of membership Leases (run 2+ replicas)',
+      )
+        .default(false)
+        .conflicts('leaderElect'),
+    )
+    .addOption(
+      new Option(
+        '--shard-key <key>',
+        "what decides a parent's replica: its namespace/name, or its namespace alone",
+      )
+        .choices(['name', 'namespace'])
+        .default('name'),
+    )
+    .option(
+      '--shard-group <name>',
+      "name the replicas of one application share (default: the first operator's name)",
+    )
     .addHelpText(
       'after',
       `
@@ -102,6 +125,10 @@ Scraping secure metrics: \`curl -k -H "Authorization: Bearer $TOKEN" https://<po
 with the token of a ServiceAccount bound to the <app>-metrics-reader ClusterRole (operon manifests).
 Operators given as classes are built in an InversifyJS container with autobind, so whatever their
 constructors inject is built too; export \`createContainer\` to control the bindings.
+Sharding (--shard): every replica holds a Lease "operon-shard-<group>-<identity>" and reconciles the
+parents that hash to it over the live replicas; a replica that stops renewing leaves after the lease
+duration, one that shuts down leaves at once, and parents change hands only after their old owner
+has stopped reconciling them.
 SIGTERM/SIGINT: stop taking work, finish in-flight reconciles (30 s), release the Lease, exit 0.`,
     )
     .action(async (entry: string, flags: RunFlags) => {
@@ -113,6 +140,7 @@ SIGTERM/SIGINT: stop taking work, finish in-flight reconciles (30 s), release th
         await refuseMissingPermissions(kubeConfig, loaded.declarations, {
           namespaces,
           leaderElection: flags.leaderElect,
+          sharding: flags.shard,
           ownNamespace: flags.leaseNamespace ?? flags.webhookNamespace ?? process.env.POD_NAMESPACE,
           secureMetrics: servers.metricsServer !== false && servers.metricsServer.secure !== false,
           webhook: webhook && webhookPermissionNames(webhook, configs),
@@ -127,6 +155,13 @@ SIGTERM/SIGINT: stop taking work, finish in-flight reconciles (30 s), release th
         webhook,
         leaderElection: flags.leaderElect
           ? { leaseName: flags.leaseName ?? configs[0]?.name ?? 'operon', namespace: flags.leaseNamespace }
+          : false,
+        sharding: flags.shard
+          ? {
+              group: flags.shardGroup ?? configs[0]?.name ?? 'operon',
+              key: flags.shardKey,
+              namespace: flags.leaseNamespace,
+            }
           : false,
       });
       await app.start();

@@ -21,6 +21,13 @@ export interface DeploymentOptions {
    * a rolling update; default false: one replica, `Recreate`.
    */
   leaderElection?: boolean;
+  /**
+   * Run this many replicas with `operon run --shard`: each reconciles its share of the parents (one
+   * membership Lease per replica in the Deployment's namespace), with a rolling update that hands
+   * parents over replica by replica. Takes precedence over {@link DeploymentOptions.leaderElection}.
+   * Default: no sharding.
+   */
+  shards?: number;
 }
 
 /** Port of `/healthz` and `/readyz`, plain HTTP (`operon run --health-bind-address :8081`), as controller-runtime. */
@@ -41,7 +48,9 @@ export const WATCH_NAMESPACES_ENV = 'OPERON_WATCH_NAMESPACES';
  * @remarks
  * Without leader election: one replica with the `Recreate` strategy, since two processes would
  * reconcile the same parents at once during a rolling update. With it: two replicas (one reconciles,
- * the other keeps warm caches) and a rolling update. Probes use `/healthz` and `/readyz` over HTTP on
+ * the other keeps warm caches) and a rolling update. With `shards`: that many replicas, each
+ * reconciling its share, and a rolling update (a new replica joins the ring, the old one hands its
+ * parents over as it leaves). Probes use `/healthz` and `/readyz` over HTTP on
  * 8081; `/metrics` is served over HTTPS on 8443 to scrapers whose ServiceAccount is bound to the
  * `<name>-metrics-reader` ClusterRole (a self-signed certificate unless `operon run` is given
  * `--metrics-cert-dir`; Prometheus scrapes it with its bearer token and `insecure_skip_verify`). The pod meets the "restricted" Pod Security Standard
@@ -62,8 +71,11 @@ export function generateDeployment(options: DeploymentOptions): KubeObject {
     'node_modules/operon/bin/operon.js',
     'run',
     options.entry,
-    ...(options.leaderElection ? ['--leader-elect'] : []),
+    ...(options.shards ? ['--shard'] : options.leaderElection ? ['--leader-elect'] : []),
   ];
+  // Two replicas for a warm standby under leader election; one alone must never overlap itself.
+  const replicas = options.shards ?? (options.leaderElection ? 2 : 1);
+  const rolling = options.shards !== undefined || options.leaderElection === true;
   const env: object[] = [
     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
   ];
@@ -75,8 +87,8 @@ export function generateDeployment(options: DeploymentOptions): KubeObject {
     kind: 'Deployment',
     metadata: { name: options.name, namespace: options.namespace, labels: { ...labels } },
     spec: {
-      replicas: options.leaderElection ? 2 : 1,
-      strategy: { type: options.leaderElection ? 'RollingUpdate' : 'Recreate' },
+      replicas,
+      strategy: { type: rolling ? 'RollingUpdate' : 'Recreate' },
       selector: { matchLabels: { 'app.kubernetes.io/name': options.name } },
       template: {
         metadata: { labels: { ...labels } },

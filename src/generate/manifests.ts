@@ -73,6 +73,7 @@ export function generateManifests(
     }),
     ...generateRbac(operators, {
       ...options,
+      sharding: options.shards !== undefined,
       secureMetrics: true,
       webhook:
         options.webhook && serves

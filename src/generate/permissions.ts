@@ -40,6 +40,12 @@ export interface PermissionOptions {
   /** Add the Lease permissions of leader election (coordination.k8s.io, own namespace). Default false. */
   leaderElection?: boolean;
   /**
+   * Add the Lease permissions of sharding (coordination.k8s.io, own namespace): each replica creates,
+   * renews and, leaving, deletes its own membership Lease, and lists everyone's.
+   * Default false.
+   */
+  sharding?: boolean;
+  /**
    * Add what secure metrics need: `create` on `tokenreviews` (authentication.k8s.io) and
    * `subjectaccessreviews` (authorization.k8s.io), cluster-wide, to check each scraper's token and
    * rights. Default true, as `operon run` and the generated Deployment serve metrics securely.
@@ -101,7 +107,7 @@ const VERB_ORDER: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update',
  *   and never writes it;
  * - `events` (core): `create`, and `patch` to count repeats;
  * - with leader election, `leases` (coordination.k8s.io) `get`, `create`, `update` in the
- *   operator's own namespace;
+ *   operator's own namespace; with sharding, also `list` and `delete` there;
  * - with secure metrics (the default), `create` on `tokenreviews` and `subjectaccessreviews`
  *   (cluster-scoped reviews, so always cluster-wide);
  * - with the webhooks, `create` on `secrets` and `get`/`update` on their Secret in the operator's own
@@ -160,6 +166,15 @@ export function requiredPermissions(
   }
   if (options.leaderElection) {
     acc.addRaw('coordination.k8s.io', 'leases', 'own', ['get', 'create', 'update'], 'leader election');
+  }
+  if (options.sharding) {
+    acc.addRaw(
+      'coordination.k8s.io',
+      'leases',
+      'own',
+      ['get', 'list', 'create', 'update', 'delete'],
+      'sharding: each replica keeps its membership Lease and lists the others',
+    );
   }
   if (options.webhook) {
     const { configuration, secret } = options.webhook;

@@ -27,7 +27,8 @@ const RBAC_V1 = `${RBAC}/v1`;
  *
  * @remarks
  * The rules are {@link requiredPermissions}, merged with {@link toPolicyRules}. With leader election,
- * the Lease rule goes to a Role `<name>-leader-election` in the operator's own namespace; with the
+ * the Lease rule goes to a Role `<name>-leader-election` in the operator's own namespace (with
+ * sharding, `<name>-shards`); with the
  * webhook, its Secret rules to a Role `<name>-webhook` there. The reviews
  * of secure metrics (on by default) are cluster-scoped, so with `watchNamespaces` they still come as
  * a ClusterRole. Objects are in apply order: ServiceAccount, roles, bindings.
@@ -75,7 +76,13 @@ export function generateRbac(operators: readonly OperatorDeclaration[], options:
   }
   const lease = own.filter((p) => p.resource === 'leases');
   const webhook = own.filter((p) => p.resource !== 'leases');
-  if (lease.length) grant('Role', `${options.name}-leader-election`, options.namespace, toPolicyRules(lease));
+  if (lease.length)
+    grant(
+      'Role',
+      `${options.name}-${options.sharding ? 'shards' : 'leader-election'}`,
+      options.namespace,
+      toPolicyRules(lease),
+    );
   if (webhook.length) grant('Role', `${options.name}-webhook`, options.namespace, toPolicyRules(webhook));
 
   const account: KubeObject[] =

@@ -62,3 +62,4 @@ export { type PassOutcome, ReconcileError, Reconciler, type ReconcilerDeps } fro
 export { buildStatus, type SyncOutcome, statusUnchanged } from './reconcile/status.js';
 export * from './record/index.js';
 export * from './related/index.js';
+export * from './shard/index.js';

@@ -12,6 +12,8 @@ export interface AuditedWrite {
   uri: string;
   namespace?: string;
   resource?: string;
+  /** The object's name (absent for a create by POST, whose name is in the body). */
+  name?: string;
   code?: number;
   at: number;
 }
@@ -33,7 +35,7 @@ export function auditedWrites(log: string, namespace: string, sinceMs: number): 
       user: { username: string };
       userAgent?: string;
       requestURI: string;
-      objectRef?: { namespace?: string; resource?: string; subresource?: string };
+      objectRef?: { namespace?: string; resource?: string; subresource?: string; name?: string };
       responseStatus?: { code?: number };
       stageTimestamp: string;
     };
@@ -46,6 +48,7 @@ export function auditedWrites(log: string, namespace: string, sinceMs: number): 
       uri: e.requestURI,
       namespace: e.objectRef.namespace,
       resource: [e.objectRef.resource, e.objectRef.subresource].filter(Boolean).join('/'),
+      name: e.objectRef.name,
       code: e.responseStatus?.code,
       at,
     });

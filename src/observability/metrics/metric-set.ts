@@ -39,6 +39,10 @@ export class MetricSet {
 
   readonly leaderStatus: Gauge<'name'>;
 
+  readonly shardMembers: Gauge<'group'>;
+  readonly shardOwnedParents: Gauge<'controller'>;
+  readonly shardHandovers: Counter<'group'>;
+
   readonly watchRestarts: Counter<ResourceLabel>;
   readonly watchErrors: Counter<ResourceLabel>;
   readonly cachedObjects: Gauge<ResourceLabel>;
@@ -48,10 +52,14 @@ export class MetricSet {
    * @param refresh - called before the gauges and counters that mirror runtime state are read on a
    * scrape: `queues` for the in-progress work gauges, `informers` for the `operon_` resource series.
    */
-  constructor(registry: Registry, refresh: { queues: () => void; informers: () => void }) {
+  constructor(
+    registry: Registry,
+    refresh: { queues: () => void; informers: () => void; shards?: () => void },
+  ) {
     const registers = [registry];
     const queues = () => refresh.queues();
     const informers = () => refresh.informers();
+    const shards = () => refresh.shards?.();
     const controller = ['controller'] as const;
     const queue = ['name', 'controller'] as const;
     const resource = ['resource'] as const;
@@ -159,6 +167,27 @@ export class MetricSet {
       name: 'leader_election_master_status',
       help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease. Please make sure to group by name.",
       labelNames: ['name'] as const,
+      registers,
+    });
+
+    this.shardMembers = new Gauge({
+      collect: shards,
+      name: 'operon_shard_members',
+      help: 'Live replicas on the sharding ring of the group, as this replica sees them.',
+      labelNames: ['group'] as const,
+      registers,
+    });
+    this.shardOwnedParents = new Gauge({
+      collect: shards,
+      name: 'operon_shard_owned_parents',
+      help: 'Cached parents of the controller that this replica owns on the sharding ring (and may reconcile).',
+      labelNames: controller,
+      registers,
+    });
+    this.shardHandovers = new Counter({
+      name: 'operon_shard_handovers_total',
+      help: 'Membership changes of the sharding ring this replica completed: every member stopped what it lost, then the new owners started.',
+      labelNames: ['group'] as const,
       registers,
     });
 

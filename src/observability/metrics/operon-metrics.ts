@@ -3,6 +3,16 @@ import { ControllerMetrics } from './controller-metrics.js';
 import { MetricSet } from './metric-set.js';
 import { type ObservedInformer, type ObservedRequest, resourceLabel } from './observed.js';
 
+/** What a scrape reads of the sharding ring (see {@link OperonMetrics.observeShard}). */
+export interface ObservedShard {
+  /** The ring's group name. */
+  readonly group: string;
+  /** Live members, as this replica sees them. */
+  readonly members: number;
+  /** Per operator (controller name), how many of its cached parents this replica owns. */
+  readonly ownedParents: Iterable<readonly [string, number]>;
+}
+
 /** Options of {@link OperonMetrics}. */
 export interface OperonMetricsOptions {
   /** Registry to register in. Default: a new one, so two hosts in one process never collide. */
@@ -56,6 +66,7 @@ export class OperonMetrics {
   private readonly set: MetricSet;
   private readonly controllers = new Map<string, ControllerMetrics>();
   private readonly informerSources = new Set<() => Iterable<ObservedInformer>>();
+  private shardSource: (() => ObservedShard) | undefined;
 
   constructor(options: OperonMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -64,6 +75,7 @@ export class OperonMetrics {
         for (const c of this.controllers.values()) c.refresh();
       },
       informers: () => this.refreshInformers(),
+      shards: () => this.refreshShards(),
     });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
@@ -110,6 +122,27 @@ export class OperonMetrics {
   /** Sets `leader_election_master_status{name}`: 1 while this process holds the lease `name`. */
   leader(name: string, leading: boolean): void {
     this.set.leaderStatus.set({ name }, leading ? 1 : 0);
+  }
+
+  /**
+   * Reads the sharding ring `source` returns on every scrape, for `operon_shard_members` and
+   * `operon_shard_owned_parents`; `undefined` stops reading it.
+   */
+  observeShard(source: (() => ObservedShard) | undefined): void {
+    this.shardSource = source;
+  }
+
+  /** Counts one completed handover of the sharding ring `group` (`operon_shard_handovers_total`). */
+  shardHandover(group: string): void {
+    this.set.shardHandovers.inc({ group });
+  }
+
+  private refreshShards(): void {
+    const shard = this.shardSource?.();
+    if (!shard) return;
+    this.set.shardMembers.set({ group: shard.group }, shard.members);
+    for (const [controller, owned] of shard.ownedParents)
+      this.set.shardOwnedParents.set({ controller }, owned);
   }
 
   private refreshInformers(): void {

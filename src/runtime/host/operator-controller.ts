@@ -39,6 +39,11 @@ export interface OperatorRunOptions {
   onSyncCompleted?: ReconcilerDeps['onSyncCompleted'];
   /** The host's deletion budget, for an operator that sets none (see `resolveDeletionBudget`). */
   deletionBudget?: DeletionBudget | false;
+  /**
+   * With sharding: whether this replica may reconcile the parent `key` now. A pass of a key it may
+   * not reconcile does nothing and forgets the key (its owner reconciles it). Default: every key.
+   */
+  owns?: (key: string) => boolean;
 }
 
 /** How often a cache that cannot fill is checked for a permission problem to report. */
@@ -63,6 +68,7 @@ export class OperatorController {
   private readonly reconcileTimeoutMs: number;
   /** Keys being reconciled, with `performance.now()` at the start of their pass. */
   private readonly runningSince = new Map<string, number>();
+  private readonly owns: (key: string) => boolean;
 
   constructor(
     readonly config: OperatorConfig<unknown>,
@@ -129,6 +135,7 @@ export class OperatorController {
       onDeletionsHeld: (count) => options.metrics?.deletionsHeld(count),
     });
     this.reconcileTimeoutMs = options.reconcileTimeoutMs;
+    this.owns = options.owns ?? (() => true);
     this.queue = new WorkQueue(
       (key, ctx) => this.reconcile(key, ctx.signal, options.resyncIntervalMs, options.metrics),
       {
@@ -191,7 +198,8 @@ export class OperatorController {
       `Operon cannot reconcile: it may not ${what.join('; ')} (403 Forbidden), so its caches cannot fill. ` +
       "Grant these verbs to the operator's ServiceAccount (`operon rbac --check` lists what is missing).";
     for (const parent of this.parentInformers.flatMap((i) => i.store.list())) {
-      await this.reconciler.reportBlocked(objectKey(parent), 'MissingPermission', message);
+      const key = objectKey(parent);
+      if (this.owns(key)) await this.reconciler.reportBlocked(key, 'MissingPermission', message);
     }
   }
 
@@ -202,6 +210,26 @@ export class OperatorController {
       'caches synced; reconciling',
     );
     this.queue.start();
+  }
+
+  /** Cancels the passes running now; later passes run as usual (see `WorkQueue.cancelRunning`). */
+  cancelRunning(reason: unknown): void {
+    this.queue.cancelRunning(reason);
+  }
+
+  /** Keys whose pass is running now. */
+  inFlight(): string[] {
+    return [...this.runningSince.keys()];
+  }
+
+  /** The keys of every cached parent `owns` accepts (with sharding: the parents this replica owns). */
+  ownedParents(): string[] {
+    return this.parentInformers.flatMap((i) => i.store.list().map(objectKey)).filter((k) => this.owns(k));
+  }
+
+  /** Queues every cached parent this replica owns: after a handover gave it new ones. */
+  enqueueOwned(): void {
+    for (const key of this.ownedParents()) this.queue.add(key);
   }
 
   /** Cancels every pass of this operator now (see `WorkQueue.abortInFlight`). */
@@ -252,6 +280,9 @@ export class OperatorController {
     resyncIntervalMs: number | undefined,
     metrics: ControllerMetrics | undefined,
   ): Promise<ReconcileResult> {
+    // Checked and marked running in one synchronous step: a handover waits for the running passes
+    // of the keys it moves, so none may start between the check and the mark.
+    if (!this.owns(key)) return undefined;
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     const [namespace, name] = key.includes('/') ? key.split('/') : [undefined, key];

@@ -23,6 +23,8 @@ import type { QueueObserver } from '../queue/index.js';
 import { EventRecorder } from '../reconcile/event-recorder.js';
 import { DEFAULT_RECONCILE_TIMEOUT_MS } from '../reconcile/pass-deadline.js';
 import { type RecordOptions, SyncRecorder } from '../record/index.js';
+import type { ShardingOptions } from '../shard/shard-options.js';
+import { defaultShardGroup, HostSharding } from './host-sharding.js';
 import { defaultKubeConfig } from './load-kubeconfig.js';
 import { OperatorController } from './operator-controller.js';
 import { refuseStartWhileLoadingEntry } from './start-guard.js';
@@ -71,6 +73,13 @@ export interface HostOptions {
    * reconciles, the others keep their caches warm. Default: off (every replica reconciles; run one).
    */
   leaderElection?: LeaderElectionOptions | false;
+  /**
+   * Spread the parents over every replica of the application: each keeps a membership Lease, and
+   * reconciles only the parents that hash to it over the live replicas, handing them over safely
+   * when replicas come and go (see `ShardMembership`). Replaces leader election (they cannot be
+   * combined). Default: off.
+   */
+  sharding?: ShardingOptions | false;
   /**
    * Where the host's metrics go. Default: a new {@link OperonMetrics} with its own registry, read it
    * from {@link OperonHost.metrics}. `false` records nothing.
@@ -165,6 +174,8 @@ export class OperonHost {
   private readonly abort = new AbortController();
   private readonly election: ResolvedLeaderElection | undefined;
   private readonly elector: LeaderElector | undefined;
+  /** Sharding, when on: which parents this replica owns, and the handovers. */
+  readonly sharding: HostSharding | undefined;
   private state: 'created' | 'starting' | 'running' | 'stopping' | 'stopped' = 'created';
   private stopping?: Promise<void>;
   private stopReason: HostStopReason = 'stopped';
@@ -172,8 +183,8 @@ export class OperonHost {
   private readonly leadingWaiters = new Set<() => void>();
 
   /**
-   * @throws ConfigError when the leader election options or the deletion budget are invalid, listing
-   * every problem.
+   * @throws ConfigError when the leader election or sharding options or the deletion budget are
+   * invalid, or leader election and sharding are both on, listing every problem.
    */
   constructor(
     configs: readonly OperatorConfig<unknown>[],
@@ -183,6 +194,11 @@ export class OperonHost {
       this.resolveDone = resolve;
     });
     this.log = options.logger ?? silentLogger();
+    if (options.sharding && options.leaderElection) {
+      throw new ConfigError([
+        'leaderElection and sharding cannot both be on: with sharding every replica reconciles its share of the parents, and with leader election only one replica reconciles. Choose one.',
+      ]);
+    }
     this.election = options.leaderElection ? resolveLeaderElection(options.leaderElection) : undefined;
     const budgetProblems =
       options.deletionBudget === undefined
@@ -211,6 +227,18 @@ export class OperonHost {
       log: this.log.child({ component: 'informers' }),
     });
     this.metrics = options.metrics === false ? undefined : (options.metrics ?? new OperonMetrics());
+    this.sharding = options.sharding
+      ? new HostSharding(
+          this.api,
+          options.sharding,
+          defaultShardGroup(
+            options.component,
+            configs.map((c) => c.name),
+          ),
+          this.log.child({ component: 'sharding' }),
+          this.metrics,
+        )
+      : undefined;
     this.syncRecorder =
       options.record && new SyncRecorder(options.record, this.log.child({ component: 'record' }));
     const concurrency = options.concurrency ?? 4;
@@ -232,9 +260,11 @@ export class OperonHost {
           reconcileTimeoutMs: options.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS,
           onSyncCompleted: this.syncRecorder?.forOperator(config),
           deletionBudget: options.deletionBudget,
+          owns: this.sharding?.owns,
         },
       );
     });
+    this.sharding?.attach(this.controllers);
     if (this.metrics) {
       const metrics = this.metrics;
       const host = new URL(this.api.serverUrl).host;
@@ -288,9 +318,9 @@ export class OperonHost {
     return this.state === 'running' && (this.elector ? this.elector.isLeader : true);
   }
 
-  /** This replica's identity in the Lease; undefined without leader election. */
+  /** This replica's identity in the Lease (leader election or sharding); undefined without either. */
   get identity(): string | undefined {
-    return this.election?.identity;
+    return this.election?.identity ?? this.sharding?.options.identity;
   }
 
   /** Resolves once this host reconciles (at once without leader election, after `start()`). */
@@ -332,10 +362,14 @@ export class OperonHost {
         operators: this.operators,
         informers: this.informers.informers().length,
         lease: this.election ? `${this.election.namespace}/${this.election.leaseName}` : undefined,
-        identity: this.election?.identity,
+        identity: this.election?.identity ?? this.sharding?.options.identity,
+        shardGroup: this.sharding?.options.group,
       },
       'starting',
     );
+    // Joining the ring while the caches fill: nothing is owned until every member has acknowledged
+    // the view with this replica in it, and queued keys wait for the caches anyway.
+    this.sharding?.start();
     // With leader election, a follower must not write to parents: only /readyz reports then.
     await Promise.all(this.controllers.map((c) => c.waitForSync(this.abort.signal, !this.elector)));
     if (this.state !== 'starting') return;
@@ -409,6 +443,9 @@ export class OperonHost {
     this.abort.abort();
     const drained = (await Promise.all(this.controllers.map((c) => c.stop(timeoutMs)))).every(Boolean);
     if (!drained) this.log.warn({ timeoutMs }, 'some reconciles were still running at the shutdown timeout');
+    // Leaving the ring at once hands this replica's parents over now; with passes still running,
+    // the Lease is left to expire instead, so that no new owner starts while they might write.
+    await this.sharding?.stop(drained);
     if (this.elector && this.election) {
       const release = this.election.releaseOnStop && drained && this.stopReason === 'stopped';
       await this.elector.stop({ release });

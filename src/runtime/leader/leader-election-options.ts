@@ -99,6 +99,16 @@ export function resolveLeaderElection(
   return r;
 }
 
+/** How {@link timingProblems} names the options in its messages, and what goes wrong without the rule. */
+export interface TimingContext {
+  /** The options' path in messages, e.g. `leaderElection`. */
+  readonly where: string;
+  /** What two replicas may then do at once, e.g. `two leaders may overlap`. */
+  readonly overlap: string;
+}
+
+const LEADER_TIMING_CONTEXT: TimingContext = { where: 'leaderElection', overlap: 'two leaders may overlap' };
+
 /**
  * What is wrong with the durations of `o`, one message per problem (empty when they are usable).
  *
@@ -107,20 +117,25 @@ export function resolveLeaderElection(
  * at most `renewDeadlineMs` after it started its last successful write, while no other replica may
  * take over until the recorded duration (at least `leaseDurationMs`) has passed since it saw that
  * write. Shared by {@link resolveLeaderElection} and the `LeaderElector` constructor, so an elector
- * built from hand-made options is held to the same rules.
+ * built from hand-made options is held to the same rules, and by the shard membership, whose
+ * fencing rests on the same inequality.
+ *
+ * @param context - how the messages name the options and the overlap the rule prevents (default:
+ * leader election's).
  */
 export function timingProblems(
   o: Pick<ResolvedLeaderElection, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>,
+  context: TimingContext = LEADER_TIMING_CONTEXT,
 ): string[] {
   const problems: string[] = [];
-  const where = 'leaderElection';
+  const { where, overlap } = context;
   for (const key of ['leaseDurationMs', 'renewDeadlineMs', 'retryPeriodMs'] as const) {
     if (!(Number.isFinite(o[key]) && o[key] > 0))
       problems.push(`${where}.${key} must be a positive number of ms.`);
   }
   if (!(o.leaseDurationMs > o.renewDeadlineMs)) {
     problems.push(
-      `${where}.leaseDurationMs (${o.leaseDurationMs}) must be greater than renewDeadlineMs (${o.renewDeadlineMs}): a leader that cannot renew gives up at the renew deadline, and that must come before the lease it wrote can expire for the other replicas, or two leaders may overlap. Lower renewDeadlineMs or raise leaseDurationMs (client-go's defaults are 15000 and 10000).`,
+      `${where}.leaseDurationMs (${o.leaseDurationMs}) must be greater than renewDeadlineMs (${o.renewDeadlineMs}): a replica that cannot renew its lease gives up at the renew deadline, and that must come before the lease it wrote can expire for the other replicas, or ${overlap}. Lower renewDeadlineMs or raise leaseDurationMs (client-go's defaults are 15000 and 10000).`,
     );
   }
   if (!(o.renewDeadlineMs > o.retryPeriodMs * (1 + RETRY_JITTER))) {
@@ -131,7 +146,8 @@ export function timingProblems(
   return problems;
 }
 
-function defaultNamespace(env: NodeJS.ProcessEnv): string | undefined {
+/** `POD_NAMESPACE`, else the in-cluster service account's namespace, else undefined (outside a cluster). */
+export function defaultNamespace(env: NodeJS.ProcessEnv): string | undefined {
   if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
   try {
     if (existsSync(SERVICE_ACCOUNT_NAMESPACE)) return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim();

@@ -3,6 +3,7 @@ import { type Logger, silentLogger } from '../../observability/logger.js';
 import { ApiError } from '../api/api-error.js';
 import { RETRY_JITTER, type ResolvedLeaderElection, timingProblems } from './leader-election-options.js';
 import { type LeaderElectionRecord, type LeaseLock, microTime } from './lease-lock.js';
+import { errorMessage, pause } from './pause.js';
 
 /** What a {@link LeaderElector} tells its owner. Each callback is optional and must not throw. */
 export interface LeaderCallbacks {
@@ -428,30 +429,4 @@ export class LeaderElector {
     const log = conflict ? this.log.debug.bind(this.log) : this.log.warn.bind(this.log);
     log({ err: errorMessage(err) }, `failed ${what} the leader lease`);
   }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/**
- * Waits `ms`; false when `signal` aborted first. On the global `setTimeout` (not
- * `timers/promises`), so tests can drive it with mock timers.
- */
-function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      },
-      Math.max(0, ms),
-    );
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -82,7 +82,8 @@ export class WorkQueue {
   private readonly backoff: KeyedBackoff;
   private readonly bucket: TokenBucket;
   private readonly timers: DelayedKeys;
-  private readonly abort = new AbortController();
+  /** The signal runs get; replaced (never un-aborted) by {@link WorkQueue.cancelRunning}. */
+  private abort = new AbortController();
   private readonly idleWaiters = new Set<() => void>();
   private readonly brokenHooks = new Set<keyof QueueObserver>();
   private state: State = 'created';
@@ -110,6 +111,18 @@ export class WorkQueue {
    */
   abortInFlight(reason: unknown): void {
     this.abort.abort(reason);
+  }
+
+  /**
+   * Fires the signal of every run now, but not of the runs that start later: for when the work in
+   * flight must end at once and may resume (a sharded replica fenced until it rejoins). After
+   * {@link WorkQueue.abortInFlight} or a shutdown timeout, later runs stay aborted.
+   */
+  cancelRunning(reason: unknown): void {
+    const current = this.abort;
+    if (current.signal.aborted) return;
+    this.abort = new AbortController();
+    current.abort(reason);
   }
 
   /** Most handlers that run at once. */

@@ -88,6 +88,24 @@ describe('generateManifests', () => {
     assert.equal(d.spec.template.spec.containers[0]?.command.at(-1), '--leader-elect');
   });
 
+  it('with shards: that many replicas, a rolling update, `--shard`, and the Lease Role of sharding', () => {
+    const objects = generateManifests(echo, { ...base, shards: 3 });
+    const d = objects.at(-1) as Deployment;
+    assert.equal(d.spec.replicas, 3);
+    assert.equal(d.spec.strategy.type, 'RollingUpdate');
+    assert.equal(d.spec.template.spec.containers[0]?.command.at(-1), '--shard');
+    const role = objects.find((o) => o.kind === 'Role' && o.metadata?.name?.endsWith('-shards')) as
+      | { rules: { resources: string[]; verbs: string[] }[] }
+      | undefined;
+    assert.deepEqual(role?.rules, [
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['get', 'list', 'create', 'update', 'delete'],
+      },
+    ]);
+  });
+
   it('passes watched namespaces to operon run', () => {
     const d = generateManifests(echo, { ...base, watchNamespaces: ['a', 'b'] }).at(-1) as Deployment;
     assert.deepEqual(d.spec.template.spec.containers[0]?.env?.at(-1), {
