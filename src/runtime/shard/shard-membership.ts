@@ -55,7 +55,15 @@ export interface ShardCallbacks {
 interface Peer {
   readonly record: MemberRecord;
   readonly observedAt: number;
+  /** Of the Lease as last listed: a deletion of a dead member's Lease is conditional on it. */
+  readonly resourceVersion?: string;
 }
+
+/**
+ * A dead member's Lease is deleted once its recorded duration has run out this many times over:
+ * long after the member fenced itself, so deleting it cannot hand over anything it still writes.
+ */
+const STALE_LEASE_DURATIONS = 4;
 
 /**
  * This replica's membership of a ring of replicas that share an application's parents, and the
@@ -121,8 +129,10 @@ interface Peer {
  * parents moved: this is not fencing by the API server. Keep reconciles idempotent, as Operon's are.
  *
  * **Requirements.** Identities must be unique among the replicas. Nobody but its member may delete a
- * member's Lease (it would leave at once while still reconciling; a member that finds its Lease gone
- * fences itself at once and rejoins). RBAC: `get`, `list`, `create`, `update`, `delete` on `leases`
+ * live member's Lease (it would leave at once while still reconciling; a member that finds its Lease
+ * gone fences itself at once and rejoins). The one exception is Operon's own: the first live member
+ * deletes the Lease of a member dead for four of its lease durations (long after it fenced itself),
+ * conditionally on the Lease being unchanged, so killed replicas leave nothing behind. RBAC: `get`, `list`, `create`, `update`, `delete` on `leases`
  * in the Lease namespace.
  *
  * @example
@@ -457,13 +467,60 @@ export class ShardMembership {
       const before = this.peers.get(name);
       // Seen when the answer arrived: no earlier than when the record was stored.
       if (!before || !sameRecord(before.record, record))
-        this.peers.set(name, { record, observedAt: receivedAt });
+        this.peers.set(name, {
+          record,
+          observedAt: receivedAt,
+          resourceVersion: lease.metadata.resourceVersion,
+        });
     }
     // A Lease gone from a LIST was deleted: its member left gracefully, at once.
     for (const name of this.peers.keys()) if (!seen.has(name)) this.peers.delete(name);
     this.listSentAt = sentAt;
     this.listedAs = registeredAs;
     this.update();
+    await this.collectStale(signal);
+  }
+
+  /**
+   * Deletes the Leases of members dead for {@link STALE_LEASE_DURATIONS} of their durations (a
+   * killed replica with a random identity leaves one behind for ever otherwise). Only the first live
+   * member by identity does it, and only if the Lease is still the one it listed (a precondition on
+   * its resourceVersion): a member that came back meanwhile keeps its Lease.
+   */
+  private async collectStale(signal: AbortSignal): Promise<void> {
+    const live = this.liveMembers()
+      .map((m) => m.identity)
+      .sort();
+    if (!this.serving() || live[0] !== this.identity) return;
+    for (const [name, peer] of this.peers) {
+      if (
+        this.live(peer) ||
+        this.listSentAt < peer.observedAt + this.durationOf(peer) * STALE_LEASE_DURATIONS
+      )
+        continue;
+      try {
+        await this.api.request({
+          method: 'DELETE',
+          path: leasePath(this.options.namespace, name),
+          body: {
+            apiVersion: 'v1',
+            kind: 'DeleteOptions',
+            preconditions: { resourceVersion: peer.resourceVersion },
+          },
+          signal,
+          timeoutMs: this.options.renewDeadlineMs,
+        });
+        this.peers.delete(name);
+        this.log.info({ member: peer.record.identity }, 'deleted the shard Lease of a member gone for long');
+      } catch (err) {
+        if (ApiError.isNotFound(err)) this.peers.delete(name);
+        else if (!signal.aborted)
+          this.log.debug(
+            { err: errorMessage(err), member: peer.record.identity },
+            'could not delete a stale shard Lease',
+          );
+      }
+    }
   }
 
   /**
@@ -471,10 +528,14 @@ export class ShardMembership {
    * its record change) still showed the same record.
    */
   private live(peer: Peer): boolean {
+    return this.listSentAt < peer.observedAt + this.durationOf(peer);
+  }
+
+  /** The duration recorded in the peer's Lease, in ms. */
+  private durationOf(peer: Peer): number {
     const recorded = peer.record.leaseDurationSeconds;
     // A record without a usable duration: waiting this replica's own duration is the safe reading.
-    const durationMs = recorded > 0 ? recorded * 1000 : this.options.leaseDurationMs;
-    return this.listSentAt < peer.observedAt + durationMs;
+    return recorded > 0 ? recorded * 1000 : this.options.leaseDurationMs;
   }
 
   /**

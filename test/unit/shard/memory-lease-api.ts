@@ -63,6 +63,11 @@ export class MemoryLeases {
         return this.store('PUT', body);
       }
       case 'DELETE': {
+        const expected = (req.body as { preconditions?: { resourceVersion?: string } } | undefined)
+          ?.preconditions?.resourceVersion;
+        const current = name === undefined ? undefined : this.leases.get(name);
+        if (current && expected !== undefined && current.metadata.resourceVersion !== expected)
+          fail(409, 'Conflict');
         if (name === undefined || !this.leases.delete(name)) return fail(404, 'NotFound');
         this.commits.push({ method: 'DELETE', name, lease: undefined, at: Date.now() });
         return { kind: 'Status', status: 'Success' };

@@ -368,6 +368,26 @@ describe('ShardMembership', () => {
     assert.ok(lease(leases, 'b'), 'a killed replica leaves its Lease behind');
   });
 
+  it("deletes a dead member's Lease once it has been expired for four of its durations, not before", async () => {
+    const leases = new MemoryLeases();
+    const a = replica(leases, 'a');
+    const b = replica(leases, 'b');
+    const c = replica(leases, 'c');
+    await until(() => converged([a, b, c]), 4 * RETRY, 'a, b and c to activate {a, b, c}');
+    c.kill.abort();
+    await settle();
+    const lastC = leases.lastCommit(shardLeaseName('app', 'c'))?.at ?? Number.NaN;
+    await until(() => converged([a, b]), LEASE + 3 * RETRY, 'a and b to activate {a, b}');
+    assert.ok(lease(leases, 'c'), 'kept while only just expired');
+    const gone = (await until(() => !lease(leases, 'c'), 5 * LEASE, "c's Lease to be deleted")) - lastC;
+    assert.ok(gone >= 4 * LEASE && gone <= 4 * LEASE + 2 * RETRY + STEP, `deleted after ${gone} ms`);
+    const deleters = leases.commits.filter(
+      (x) => x.method === 'DELETE' && x.name === shardLeaseName('app', 'c'),
+    );
+    assert.equal(deleters.length, 1);
+    assert.ok(lease(leases, 'a') && lease(leases, 'b'), 'the live members keep theirs');
+  });
+
   it('fences itself at once when its Lease is deleted by someone else, and rejoins', async () => {
     // Deleting a live member's Lease breaks the protocol's requirements (the others drop it at once):
     // this shows only that the replica recovers.
