@@ -52,3 +52,13 @@ export function table(header: readonly string[], rows: readonly (readonly string
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
+
+/** Runs `fn(0)` … `fn(n - 1)` with at most `inFlight` running at once (the drivers' request pools). */
+export async function pool(n: number, inFlight: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}

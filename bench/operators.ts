@@ -54,7 +54,7 @@ import { ApiClient, PatchType, type RequestRecord } from '../src/runtime/api/api
 import { startControlPlane } from '../src/testkit/control-plane.js';
 import { installCrds } from '../src/testkit/install.js';
 import type { KubeObject } from '../src/types/kube-object.js';
-import { type BenchResult, machine, summary, table } from './harness.js';
+import { type BenchResult, machine, pool, summary, table } from './harness.js';
 import {
   barChart,
   controlPlanePids,
@@ -704,15 +704,6 @@ async function until(
     if (performance.now() > deadline) throw new Error(`not ${what} within ${timeoutMs / 1000} s`);
     await sleep(intervalMs);
   }
-}
-
-async function pool(n: number, inFlight: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < n) await fn(next++);
-    }),
-  );
 }
 
 // ---- Report ----

@@ -1,5 +1,5 @@
 // Shards benchmark: the sharded Tile operator (test/support/tile-operator.ts, run by
-// bench/systems/tile-shard-replica.ts) in 1, 2 and 4 replica processes on one local control plane,
+// test/support/tile-replica.ts) in 1, 2 and 4 replica processes on one local control plane,
 // each replica count in a fresh namespace.
 //
 // Workload: N `Tile` parents (shard.test/v1, spec {round: 0}), each kept with 3 children (ConfigMap,
@@ -40,11 +40,11 @@ import { LEADER_ELECTION_DEFAULTS } from '../src/runtime/leader/leader-election-
 import { startControlPlane } from '../src/testkit/control-plane.js';
 import { installOperatorCrds } from '../src/testkit/install.js';
 import { TileOperator, tilePath } from '../test/support/tile-operator.js';
-import { type BenchResult, machine, summary, table } from './harness.js';
+import { type BenchResult, machine, pool, summary, table } from './harness.js';
 import { controlPlanePids, cpuSeconds, rssMiB } from './operators/lib.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
-const REPLICA = join(here, 'systems', 'tile-shard-replica.js');
+const REPLICA = join(here, '..', 'test', 'support', 'tile-replica.js');
 const HEAP_PROBE = pathToFileURL(join(here, 'systems', 'heap-probe.js')).href;
 const DRIVER_IN_FLIGHT = 16;
 const POLL_MS = 1_000;
@@ -289,6 +289,7 @@ async function runOnce(
       OPERON_KUBECONFIG: kubeconfigPath,
       WATCH_NAMESPACE: ns,
       POD_NAMESPACE: ns,
+      LOG_LEVEL: 'warn',
       NODE_OPTIONS: [process.env.NODE_OPTIONS, '--expose-gc', `--import=${HEAP_PROBE}`]
         .filter(Boolean)
         .join(' '),
@@ -526,15 +527,6 @@ function sumReconciles(texts: readonly (string | undefined)[]): number {
   );
 }
 
-async function pool(n: number, inFlight: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < n) await fn(next++);
-    }),
-  );
-}
-
 // ---- Report ----
 
 const fmt = (v: number, digits = 2): string => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
@@ -694,7 +686,7 @@ function report(host: string, samples: RunSample[], n: number, t: Timings): stri
     'the first child exists). Per replica count R, in a fresh namespace: N Tiles (shard.test/v1, spec',
     `{round: 0}) are created (${DRIVER_IN_FLIGHT} in flight) while no replica runs; then R replica processes of the Tile`,
     'operator (test/support/tile-operator.ts: a ConfigMap, a Secret and a headless Service per Tile, status',
-    '{round}) are started at once (bench/systems/tile-shard-replica.ts: `runOperators` with',
+    '{round}) are started at once (test/support/tile-replica.ts: `runOperators` with',
     '`sharding: { group: "tile" }`, default concurrency 4 per replica, warn-level logs). Membership Lease',
     `timings: ${timingText}. **Cold converge** runs from the`,
     `replicas' start until every Tile shows status.round 0 and all 3N children exist (the driver LISTs`,

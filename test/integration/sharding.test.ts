@@ -40,6 +40,9 @@ class Replica {
         WATCH_NAMESPACE: c.namespace,
         POD_NAMESPACE: c.namespace,
         REPLICA: identity,
+        SHARD_LEASE_MS: String(LEASE_DURATION_MS),
+        SHARD_RENEW_MS: '2000',
+        SHARD_RETRY_MS: '500',
       },
     });
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
