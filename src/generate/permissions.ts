@@ -107,7 +107,8 @@ const VERB_ORDER: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update',
  *   and never writes it;
  * - `events` (core): `create`, and `patch` to count repeats;
  * - with leader election, `leases` (coordination.k8s.io) `get`, `create`, `update` in the
- *   operator's own namespace; with sharding, also `list` and `delete` there;
+ *   operator's own namespace; with sharding, also `list` and `delete` there, and `patch` on the
+ *   parents and every child type (each carries its shard bucket as a label);
  * - with secure metrics (the default), `create` on `tokenreviews` and `subjectaccessreviews`
  *   (cluster-scoped reviews, so always cluster-wide);
  * - with the webhooks, `create` on `secrets` and `get`/`update` on their Secret in the operator's own
@@ -150,6 +151,18 @@ export function requiredPermissions(
         STRATEGY_VERBS[child.strategy],
         `${who} owns ${child.type.kind} (${child.strategy})`,
       );
+    }
+    if (options.sharding) {
+      // The bucket label routes each parent and child to the replica that owns it (`BucketLabeler`).
+      acc.add(parent, '', ['patch'], `${who} labels its parents with their shard bucket`);
+      for (const child of op.children) {
+        acc.add(
+          child.type,
+          '',
+          ['patch'],
+          `${who} labels its ${child.type.kind} children with their shard bucket`,
+        );
+      }
     }
     for (const relation of op.related ?? []) {
       const what = relation.property ? ` (@Related '${relation.property}')` : '';

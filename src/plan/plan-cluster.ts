@@ -7,7 +7,12 @@ import { ApiClient, type KubeConfigLike } from '../runtime/api/api-client.js';
 import { ApiError } from '../runtime/api/api-error.js';
 import { cacheOverInformers } from '../runtime/host/informer-cache.js';
 import { defaultKubeConfig } from '../runtime/host/load-kubeconfig.js';
-import { InformerRegistry, OWNER_UID_INDEX, type SharedInformer } from '../runtime/informers/index.js';
+import {
+  fixedSlot,
+  InformerRegistry,
+  OWNER_UID_INDEX,
+  type SharedInformer,
+} from '../runtime/informers/index.js';
 import { OPERATOR_LABEL, type ParentObject, parentUidIndex } from '../runtime/planner/index.js';
 import { resolveDeletionBudget } from '../runtime/reconcile/deletion-budget.js';
 import type { OperatorCache } from '../runtime/reconcile/operator-cache.js';
@@ -199,7 +204,10 @@ class OperatorView {
     this.related = config.related?.length
       ? new RelatedWatches(registry, config.related, scopes, parentType, () => undefined)
       : undefined;
-    this.cache = cacheOverInformers(this.parentInformers, this.childInformers);
+    this.cache = cacheOverInformers(
+      this.parentInformers.map(fixedSlot),
+      new Map([...this.childInformers].map(([id, list]) => [id, list.map(fixedSlot)])),
+    );
   }
 
   /** Every parent in the caches, by key (a parent informer per watched namespace). */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  ownerOf,
+  ownerOfShardKey as ownerOf,
   resolveSharding,
   SHARD_ACK_ANNOTATION,
   SHARD_GROUP_LABEL,

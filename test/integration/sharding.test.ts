@@ -110,6 +110,11 @@ describe('sharding: replicas split the parents and hand them over safely', { tim
     await installOperatorCrds(c.kubeConfig, [TileOperator]);
   });
   after(async () => {
+    if (process.env.DUMP_REPLICA_LOGS) {
+      const { writeFileSync } = await import('node:fs');
+      for (const r of replicas)
+        writeFileSync(`/tmp/replica-${r.identity}.log`, r.logs.map((l) => JSON.stringify(l)).join('\n'));
+    }
     await Promise.all(replicas.map((r) => r.stop()));
     await c.cleanup();
   });

@@ -1,3 +1,4 @@
+import { describeSelector } from '../describe-selector.js';
 import { resourceLabel } from '../metrics/observed.js';
 import type { CheckResult } from './health-report.js';
 
@@ -68,7 +69,7 @@ export function informerReadiness(informers: Iterable<CheckedInformer>): CheckRe
 /** `pods`, `echoservers.example.com/demo`, `configmaps/demo[operon.dev/operator]`. */
 function informerName(informer: CheckedInformer): string {
   const { namespace, labelSelector } = informer.scope;
-  return `${resourceLabel(informer.type)}${namespace ? `/${namespace}` : ''}${labelSelector ? `[${labelSelector}]` : ''}`;
+  return `${resourceLabel(informer.type)}${namespace ? `/${namespace}` : ''}${labelSelector ? `[${describeSelector(labelSelector)}]` : ''}`;
 }
 
 /** 90 000 → "90", 1 500 → "1.5". */

@@ -1,22 +1,25 @@
-import { type KubeObject, objectKey } from '../../types/kube-object.js';
+import { objectKey } from '../../types/kube-object.js';
 import { type ResourceType, resourceTypeId } from '../../types/resource-type.js';
-import { OWNER_UID_INDEX, type SharedInformer } from '../informers/index.js';
+import { type CacheSlot, OWNER_UID_INDEX } from '../informers/index.js';
 import type { OperatorCache } from '../reconcile/operator-cache.js';
 
 /**
- * The {@link OperatorCache} over one operator's informers: its parents' (one per watched namespace,
- * or one for all) and its children's by resource type id, each child store indexed by
+ * The {@link OperatorCache} over one operator's caches: its parents' (one per watched namespace, or
+ * one for all) and its children's by resource type id, each child store indexed by
  * `OWNER_UID_INDEX`. Shared by the running controller and by `operon plan`, so both read alike.
+ * Every read asks each slot for the informer in use (sharding replaces them).
  */
 export function cacheOverInformers(
-  parents: readonly SharedInformer<KubeObject>[],
-  children: ReadonlyMap<string, readonly SharedInformer<KubeObject>[]>,
+  parentSlots: readonly CacheSlot[],
+  childSlots: ReadonlyMap<string, readonly CacheSlot[]>,
 ): OperatorCache {
-  const find = (type: ResourceType) => children.get(resourceTypeId(type)) ?? [];
+  const find = (type: ResourceType) =>
+    (childSlots.get(resourceTypeId(type)) ?? []).flatMap((s) => s.current());
+  const parents = () => parentSlots.flatMap((s) => s.current());
   const keyOf = (namespace: string | undefined, name: string) => (namespace ? `${namespace}/${name}` : name);
   return {
     parent: (key) => {
-      for (const i of parents) {
+      for (const i of parents()) {
         const p = i.store.get(key);
         if (p) return p;
       }

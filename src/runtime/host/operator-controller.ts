@@ -3,10 +3,17 @@ import type { Logger } from '../../observability/logger.js';
 import type { ControllerMetrics } from '../../observability/metrics/controller-metrics.js';
 import type { DeletionBudget } from '../../types/deletion-budget.js';
 import { type KubeObject, objectKey } from '../../types/kube-object.js';
-import { resourceTypeId } from '../../types/resource-type.js';
+import { type ResourceType, resourceTypeId } from '../../types/resource-type.js';
 import type { ApiClient } from '../api/api-client.js';
 import { ApiError } from '../api/api-error.js';
-import { type InformerRegistry, OWNER_UID_INDEX, type SharedInformer } from '../informers/index.js';
+import {
+  type CacheSlot,
+  fixedSlot,
+  type InformerRegistry,
+  type InformerScope,
+  OWNER_UID_INDEX,
+  type SharedInformer,
+} from '../informers/index.js';
 import {
   controllerOf,
   isTracked,
@@ -44,6 +51,19 @@ export interface OperatorRunOptions {
    * not reconcile does nothing and forgets the key (its owner reconciles it). Default: every key.
    */
   owns?: (key: string) => boolean;
+  /**
+   * Where the parents' and each child type's caches come from. Default: the registry's informer for
+   * the type and scope. With sharding: caches that hold only this replica's buckets.
+   */
+  slots?: CacheSlots;
+  /** Labels added to every child of the parent `key` (with sharding: its bucket). */
+  routingLabels?: (key: string) => Readonly<Record<string, string>> | undefined;
+}
+
+/** Makers of the caches an operator reads its parents and children from (see {@link CacheSlot}). */
+export interface CacheSlots {
+  parents(type: ResourceType<KubeObject>, scope: InformerScope): CacheSlot;
+  children(type: ResourceType<KubeObject>, scope: InformerScope): CacheSlot;
 }
 
 /** How often a cache that cannot fill is checked for a permission problem to report. */
@@ -58,8 +78,8 @@ const SLOW_PASS_SHARE = 0.5;
  */
 export class OperatorController {
   readonly queue: WorkQueue;
-  private readonly parentInformers: SharedInformer<KubeObject>[] = [];
-  private readonly childInformers = new Map<string, SharedInformer<KubeObject>[]>();
+  private readonly parentSlots: CacheSlot[] = [];
+  private readonly childSlots = new Map<string, CacheSlot[]>();
   /** The operator's relations (`config.related`); undefined when it has none. */
   private readonly related: RelatedWatches | undefined;
   private readonly unsubscribe: (() => void)[] = [];
@@ -80,11 +100,15 @@ export class OperatorController {
   ) {
     const scopes = options.namespaces?.length ? options.namespaces : [undefined];
     const parentType = config.parent.type;
+    const slots: CacheSlots = options.slots ?? {
+      parents: (type, scope) => fixedSlot(registry.informerFor(type, scope)),
+      children: (type, scope) => fixedSlot(registry.informerFor(type, scope)),
+    };
     for (const namespace of parentType.namespaced ? scopes : [undefined]) {
-      const informer = registry.informerFor(parentType, { namespace });
-      this.parentInformers.push(informer);
+      const slot = slots.parents(parentType, { namespace });
+      this.parentSlots.push(slot);
       this.unsubscribe.push(
-        informer.addHandler({
+        slot.addHandler({
           onAdd: (obj) => this.queue.add(objectKey(obj)),
           onUpdate: (oldObj, newObj) => {
             if (specOrMetadataChanged(oldObj, newObj)) this.queue.add(objectKey(newObj));
@@ -94,15 +118,15 @@ export class OperatorController {
       );
     }
     for (const ref of config.children) {
-      const list: SharedInformer<KubeObject>[] = [];
+      const list: CacheSlot[] = [];
       // Every operator selects on the label *key*, so all of them share one watch per child type.
       for (const namespace of ref.type.namespaced ? scopes : [undefined]) {
-        const informer = registry.informerFor(ref.type, { namespace, labelSelector: OPERATOR_LABEL });
-        informer.store.addIndex(OWNER_UID_INDEX, parentUidIndex);
-        list.push(informer);
+        const slot = slots.children(ref.type, { namespace, labelSelector: OPERATOR_LABEL });
+        slot.addIndex(OWNER_UID_INDEX, parentUidIndex);
+        list.push(slot);
         const enqueue = (obj: KubeObject) => this.enqueueOwner(obj);
         this.unsubscribe.push(
-          informer.addHandler({
+          slot.addHandler({
             onAdd: enqueue,
             onUpdate: (oldObj, newObj) => {
               enqueue(oldObj);
@@ -112,12 +136,12 @@ export class OperatorController {
           }),
         );
       }
-      this.childInformers.set(resourceTypeId(ref.type), list);
+      this.childSlots.set(resourceTypeId(ref.type), list);
     }
     this.related = config.related?.length
       ? new RelatedWatches(registry, config.related, scopes, parentType, (key) => this.queue.add(key))
       : undefined;
-    this.operatorCache = cacheOverInformers(this.parentInformers, this.childInformers);
+    this.operatorCache = cacheOverInformers(this.parentSlots, this.childSlots);
     // The periodic resync is applied here, not by the reconciler, so that a pass the author asked to
     // repeat (`resync`) is told apart from a plain success in the metrics.
     this.reconciler = new Reconciler({
@@ -133,6 +157,7 @@ export class OperatorController {
       onSyncCompleted: options.onSyncCompleted,
       deletionBudget: resolveDeletionBudget(config.deletionBudget, options.deletionBudget),
       onDeletionsHeld: (count) => options.metrics?.deletionsHeld(count),
+      routingLabels: options.routingLabels,
     });
     this.reconcileTimeoutMs = options.reconcileTimeoutMs;
     this.owns = options.owns ?? (() => true);
@@ -150,11 +175,16 @@ export class OperatorController {
   informers(): SharedInformer<KubeObject>[] {
     // A set: a relation to the parent's own type reads the parents' informer.
     const all = new Set([
-      ...this.parentInformers,
-      ...[...this.childInformers.values()].flat(),
+      ...this.parentInformers(),
+      ...[...this.childSlots.values()].flat().flatMap((s) => s.current()),
       ...(this.related?.informers() ?? []),
     ]);
     return [...all];
+  }
+
+  /** The informers of the parents' caches in use now. */
+  private parentInformers(): SharedInformer<KubeObject>[] {
+    return this.parentSlots.flatMap((s) => s.current());
   }
 
   /** Starts reconciling once every informer this operator needs has synced (DESIGN rule 1). */
@@ -188,7 +218,7 @@ export class OperatorController {
       return err instanceof ApiError && err.status === 403 ? [{ informer: i, err }] : [];
     });
     // Without the parents' own cache there is no parent to tell; /readyz and the log say it.
-    if (forbidden.length === 0 || !this.parentInformers.every((i) => i.hasSynced())) return;
+    if (forbidden.length === 0 || !this.parentInformers().every((i) => i.hasSynced())) return;
     const what = forbidden.map(({ informer, err }) => {
       const { type, scope } = informer;
       const resource = type.group ? `${type.plural}.${type.group}` : type.plural;
@@ -197,7 +227,7 @@ export class OperatorController {
     const message =
       `Operon cannot reconcile: it may not ${what.join('; ')} (403 Forbidden), so its caches cannot fill. ` +
       "Grant these verbs to the operator's ServiceAccount (`operon rbac --check` lists what is missing).";
-    for (const parent of this.parentInformers.flatMap((i) => i.store.list())) {
+    for (const parent of this.parentInformers().flatMap((i) => i.store.list())) {
       const key = objectKey(parent);
       if (this.owns(key)) await this.reconciler.reportBlocked(key, 'MissingPermission', message);
     }
@@ -206,7 +236,7 @@ export class OperatorController {
   /** Starts the queue: call only after {@link waitForSync} resolved (DESIGN rule 1). */
   startReconciling(): void {
     this.log.info(
-      { parents: this.parentInformers.reduce((n, i) => n + i.store.size, 0) },
+      { parents: this.parentInformers().reduce((n, i) => n + i.store.size, 0) },
       'caches synced; reconciling',
     );
     this.queue.start();
@@ -224,7 +254,9 @@ export class OperatorController {
 
   /** The keys of every cached parent `owns` accepts (with sharding: the parents this replica owns). */
   ownedParents(): string[] {
-    return this.parentInformers.flatMap((i) => i.store.list().map(objectKey)).filter((k) => this.owns(k));
+    return this.parentInformers()
+      .flatMap((i) => i.store.list().map(objectKey))
+      .filter((k) => this.owns(k));
   }
 
   /** Queues every cached parent this replica owns: after a handover gave it new ones. */
@@ -331,13 +363,15 @@ export class OperatorController {
   }
 
   private enqueueOwner(obj: KubeObject): void {
-    if (obj.metadata?.labels?.[OPERATOR_LABEL] !== this.config.name) return;
-    if (isTracked(obj)) {
-      // No owner reference can name a parent in another namespace; Operon's annotation does.
-      const key = obj.metadata?.annotations?.[PARENT_ANNOTATION];
-      if (key) this.queue.add(key);
-      return;
-    }
+    const key = this.parentKeyOf(obj);
+    if (key) this.queue.add(key);
+  }
+
+  /** The key of this operator's parent that `obj` is a child of, if it is one of its children. */
+  parentKeyOf(obj: KubeObject): string | undefined {
+    if (obj.metadata?.labels?.[OPERATOR_LABEL] !== this.config.name) return undefined;
+    // No owner reference can name a parent in another namespace; Operon's annotation does.
+    if (isTracked(obj)) return obj.metadata?.annotations?.[PARENT_ANNOTATION];
     const owner = controllerOf(obj);
     const parentType = this.config.parent.type;
     if (
@@ -345,8 +379,8 @@ export class OperatorController {
       owner.kind !== parentType.kind ||
       owner.apiVersion.split('/')[0] !== parentType.apiVersion.split('/')[0]
     )
-      return;
-    this.queue.add(parentType.namespaced ? `${obj.metadata?.namespace}/${owner.name}` : owner.name);
+      return undefined;
+    return parentType.namespaced ? `${obj.metadata?.namespace}/${owner.name}` : owner.name;
   }
 }
 

@@ -230,6 +230,7 @@ export class OperonHost {
     this.sharding = options.sharding
       ? new HostSharding(
           this.api,
+          this.informers,
           options.sharding,
           defaultShardGroup(
             options.component,
@@ -260,7 +261,9 @@ export class OperonHost {
           reconcileTimeoutMs: options.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS,
           onSyncCompleted: this.syncRecorder?.forOperator(config),
           deletionBudget: options.deletionBudget,
-          owns: this.sharding?.owns,
+          owns: this.sharding?.ownsFor(config.name, config.parent.type),
+          slots: this.sharding?.slots,
+          routingLabels: this.sharding?.routingLabels,
         },
       );
     });
@@ -371,7 +374,10 @@ export class OperonHost {
     // the view with this replica in it, and queued keys wait for the caches anyway.
     this.sharding?.start();
     // With leader election, a follower must not write to parents: only /readyz reports then.
-    await Promise.all(this.controllers.map((c) => c.waitForSync(this.abort.signal, !this.elector)));
+    await Promise.all([
+      ...this.controllers.map((c) => c.waitForSync(this.abort.signal, !this.elector)),
+      this.sharding?.waitForSync(this.abort.signal),
+    ]);
     if (this.state !== 'starting') return;
     this.state = 'running';
     if (this.elector) this.elector.start();
@@ -405,8 +411,10 @@ export class OperonHost {
   /** Readiness: every informer has synced and the host is not stopping. */
   readyz(): HealthReport {
     const stopping = this.state === 'stopping' || this.state === 'stopped';
+    const pending = new Set(this.sharding?.pendingInformers());
     return report([
-      ...informerReadiness(this.informers.informers()),
+      // A sharded replica's caches for new buckets fill beside those in use: not a reason to leave the Service.
+      ...informerReadiness(this.informers.informers().filter((i) => !pending.has(i))),
       stopping ? { name: 'shutdown', ok: false, message: 'shutting down' } : { name: 'shutdown', ok: true },
     ]);
   }

@@ -3,7 +3,9 @@
  * Operon's own list/watch machinery: shared informers that keep an indexed, managedFields-free
  * cache of each resource type and scope in step with the API server, and never give up.
  */
+
 export { type BackoffOptions, type ResolvedBackoff, resolveBackoff } from './backoff.js';
+export { type CacheSlot, fixedSlot } from './cache-slot.js';
 export { InformerRegistry, type InformerRegistryOptions } from './informer-registry.js';
 export { type InformerScope, informerKey, normalizeScope } from './informer-scope.js';
 export {

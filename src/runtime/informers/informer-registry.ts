@@ -86,6 +86,17 @@ export class InformerRegistry {
     return [...this.byKey.values(), ...this.superseded];
   }
 
+  /**
+   * Stops one informer and forgets it, for a user that replaces its informers (sharding): a later
+   * request for its type and scope creates a new one. Only for an informer no one else reads.
+   */
+  async release(informer: SharedInformer<KubeObject>): Promise<void> {
+    if (this.byKey.get(informer.key) === informer) this.byKey.delete(informer.key);
+    const i = this.superseded.indexOf(informer);
+    if (i >= 0) this.superseded.splice(i, 1);
+    await informer.stop();
+  }
+
   /** Starts every informer, and every one created from now on. Idempotent. */
   start(): void {
     if (this.state !== 'idle') return;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OperonError } from '../../errors/operon-error.js';
+import { describeSelector } from '../../observability/describe-selector.js';
 import { type Logger, silentLogger } from '../../observability/logger.js';
 import { type KubeObject, objectKey } from '../../types/kube-object.js';
 import type { ResourceType } from '../../types/resource-type.js';
@@ -221,7 +222,7 @@ export class Reflector<T extends KubeObject> {
     this.path = resourcePath(type, { namespace: scope.namespace });
     this.log = (options.log ?? silentLogger()).child({
       resource: this.path,
-      labelSelector: scope.labelSelector,
+      ...(scope.labelSelector ? { labelSelector: describeSelector(scope.labelSelector) } : {}),
     });
     this.pageSize = options.pageSize ?? 500;
     this.stallTimeoutMs = options.stallTimeoutMs ?? 300_000;

@@ -1,3 +1,4 @@
+import { describeSelector } from '../../observability/describe-selector.js';
 import { type Logger, silentLogger } from '../../observability/logger.js';
 import { type KubeObject, objectKey } from '../../types/kube-object.js';
 import { describeType, type ResourceType } from '../../types/resource-type.js';
@@ -73,7 +74,12 @@ export class SharedInformer<T extends KubeObject> {
   ) {
     this.scope = normalizeScope(type, scope);
     this.key = informerKey(type, this.scope);
-    this.log = (options.log ?? silentLogger()).child({ informer: describeType(type), ...this.scope });
+    const { labelSelector, ...rest } = this.scope;
+    this.log = (options.log ?? silentLogger()).child({
+      informer: describeType(type),
+      ...rest,
+      ...(labelSelector ? { labelSelector: describeSelector(labelSelector) } : {}),
+    });
     this.options = { ...options, log: this.log };
     this.cache = new Store<T>(this.log);
     this.reflector = this.newReflector();
@@ -197,7 +203,7 @@ export class SharedInformer<T extends KubeObject> {
     const parts = [describeType(this.type)];
     if (this.metadataOnly) parts.push('(metadata only)');
     if (this.scope.namespace) parts.push(`in namespace ${this.scope.namespace}`);
-    if (this.scope.labelSelector) parts.push(`with labels ${this.scope.labelSelector}`);
+    if (this.scope.labelSelector) parts.push(`with labels ${describeSelector(this.scope.labelSelector)}`);
     if (this.scope.fieldSelector) parts.push(`with fields ${this.scope.fieldSelector}`);
     return parts.join(' ');
   }

@@ -2,6 +2,7 @@ import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
 import type { KubeObject, NamedObject } from '../../types/kube-object.js';
 import type { ResourceType } from '../../types/resource-type.js';
 import type { ChildRef } from '../../types/sync.js';
+import { SHARD_BUCKET_LABEL } from '../shard/buckets.js';
 import { childRefFor } from './child-types.js';
 import { canonicalJson, shortSha256, toJson } from './json.js';
 import { foldStringData } from './secret-data.js';
@@ -47,6 +48,11 @@ export interface Ownership {
   readonly operatorName: string;
   readonly parent: ParentObject;
   readonly parentType: ResourceType;
+  /**
+   * Operon's routing labels for every child (with sharding, the parent's bucket); like the
+   * operator label, they override the author's and are not part of the desired hash.
+   */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 // Fields the API server sets. An author who builds a desired child by spreading the live one carries
@@ -81,6 +87,7 @@ function authoredPart<T extends KubeObject>(desired: T): T {
     if (meta.labels) {
       delete meta.labels[OPERATOR_LABEL];
       delete meta.labels[PARENT_UID_LABEL];
+      delete meta.labels[SHARD_BUCKET_LABEL];
       if (Object.keys(meta.labels).length === 0) delete meta.labels;
     }
     if (meta.annotations) {
@@ -162,7 +169,7 @@ export function decorateChild<T extends KubeObject>(
   ownership: Ownership,
   type?: ResourceType,
 ): NamedObject<T> {
-  const { operatorName, parent, parentType } = ownership;
+  const { operatorName, parent, parentType, labels } = ownership;
   const child = authoredPart(desired);
   const meta: V1ObjectMeta = child.metadata ?? {};
   const clusterScoped = type !== undefined && !type.namespaced;
@@ -177,6 +184,7 @@ export function decorateChild<T extends KubeObject>(
     ...(namespace === undefined ? {} : { namespace }),
     labels: {
       ...meta.labels,
+      ...labels,
       [OPERATOR_LABEL]: operatorName,
       ...(tracked ? { [PARENT_UID_LABEL]: parent.metadata.uid } : {}),
     },

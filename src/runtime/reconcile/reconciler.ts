@@ -75,6 +75,11 @@ export interface ReconcilerDeps {
   deletionBudget?: Required<DeletionBudget>;
   /** Called with the number of deletions each held pass held (for metrics). */
   onDeletionsHeld?: (count: number) => void;
+  /**
+   * Labels Operon adds to every child of the parent `key` besides its own ownership labels: with
+   * sharding, the parent's bucket, so the owner's label-selected caches see the child.
+   */
+  routingLabels?: (key: string) => Readonly<Record<string, string>> | undefined;
 }
 
 /** After `finalize` reports not done and names no delay. */
@@ -241,7 +246,12 @@ export class Reconciler {
         e,
       );
     }
-    const ownership: Ownership = { operatorName: config.name, parent, parentType: config.parent.type };
+    const ownership: Ownership = {
+      operatorName: config.name,
+      parent,
+      parentType: config.parent.type,
+      labels: this.deps.routingLabels?.(key),
+    };
     const problems = validateSyncResponse(response, {
       ...ownership,
       children: config.children,

@@ -5,7 +5,8 @@ import type { ApiClient } from '../api/api-client.js';
 import { ApiError } from '../api/api-error.js';
 import { microTime } from '../leader/lease-lock.js';
 import { errorMessage, pause } from '../leader/pause.js';
-import { ownerOf, shardKeyOfObjectKey } from './ring.js';
+import { assignBuckets, bucketOf } from './buckets.js';
+import { shardKeyOfObjectKey } from './ring.js';
 import {
   leasePath,
   type MemberRecord,
@@ -81,8 +82,9 @@ const STALE_LEASE_DURATIONS = 4;
  * the members' Leases are not written with a compare-and-swap against each other (as a leader's
  * takeover is), so a stale read must never be able to expire a live member; this is why the Leases
  * are listed rather than watched (a watch gives no bound on how stale it is). A Lease that is gone
- * from a LIST leaves at once: only a graceful {@link stop} deletes one, after draining. Members
- * are placed on a rendezvous-hashing ring by identity (see `ownerOf`).
+ * from a LIST leaves at once: only a graceful {@link stop} deletes one, after draining. A parent
+ * belongs to a bucket (a hash of its shard key, see `bucketOf`), and each bucket to the member with
+ * the highest rendezvous weight for it (see `assignBuckets`).
  *
  * **Views.** The *observed* view is the set of live members; this replica counts itself while it is
  * not fenced, and only once a LIST sent after its Lease was stored has come back. Its id hashes
@@ -103,7 +105,7 @@ const STALE_LEASE_DURATIONS = 4;
  *
  * The rule: a replica may reconcile parent `k` iff it is not fenced, owns `k` under the observed
  * view, and either owns `k` under the active view or the observed view is the active one. Why two
- * replicas never both may reconcile `k`: rendezvous hashing gives `k` to the same member in any
+ * replicas never both may reconcile `k`: rendezvous hashing gives `k`'s bucket to the same member in any
  * two views that contain both candidates, so if A and B both own `k`, one of them, say B, is
  * missing from A's view, while A is in B's (as each counts itself only after a LIST sent after its
  * Lease was stored, of two replicas the later to join sees the earlier). Either B joined and A has not seen it yet, and then B waits for A's ack
@@ -229,7 +231,12 @@ export class ShardMembership {
 
   /** The member that owns the parent `key` (`namespace/name`, or `name`) under the observed view. */
   owner(key: ObjectKey): string | undefined {
-    return ownerOf(shardKeyOfObjectKey(key, this.options.key), this.members);
+    return assignBuckets(this.members)[this.bucketOf(key)];
+  }
+
+  /** The bucket of the parent `key`: what its shard label carries and ownership is decided by. */
+  bucketOf(key: ObjectKey): number {
+    return bucketOf(shardKeyOfObjectKey(key, this.options.key));
   }
 
   /**
@@ -240,9 +247,9 @@ export class ShardMembership {
     const observed = this.observedView;
     const active = this.activeView;
     if (!observed || !active || !this.serving()) return false;
-    const shardKey = shardKeyOfObjectKey(key, this.options.key);
-    if (ownerOf(shardKey, observed.members) !== this.identity) return false;
-    return active.id === observed.id || ownerOf(shardKey, active.members) === this.identity;
+    const bucket = this.bucketOf(key);
+    if (assignBuckets(observed.members)[bucket] !== this.identity) return false;
+    return active.id === observed.id || assignBuckets(active.members)[bucket] === this.identity;
   }
 
   /**
@@ -611,7 +618,7 @@ export class ShardMembership {
   }
 
   private ownerUnder(key: ObjectKey, view: ShardView): string | undefined {
-    return ownerOf(shardKeyOfObjectKey(key, this.options.key), view.members);
+    return assignBuckets(view.members)[this.bucketOf(key)];
   }
 }
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import {
-  ownerOf,
+  ownerOfShardKey as ownerOf,
   resolveSharding,
   SHARD_ACK_ANNOTATION,
   type ShardingOptions,
