@@ -10,7 +10,14 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SHARD_ACK_ANNOTATION, SHARD_GROUP_LABEL } from '../../src/runtime/shard/index.js';
+import { buildOperatorConfig, runOperators } from '../../src/index.js';
+import {
+  bucketOf,
+  SHARD_ACK_ANNOTATION,
+  SHARD_BUCKET_LABEL,
+  SHARD_GROUP_LABEL,
+} from '../../src/runtime/shard/index.js';
+import { parsePrometheusText } from '../../src/testkit/index.js';
 import { installOperatorCrds } from '../../src/testkit/install.js';
 import { type AuditedWrite, auditedWrites, auditLogOf } from '../support/audit.js';
 import { eventually, type TestCluster, useTestCluster } from '../support/cluster.js';
@@ -69,6 +76,19 @@ class Replica {
 
   kill(): void {
     this.child.kill('SIGKILL');
+  }
+
+  /** `operon_cached_objects` of each resource, from the replica's own metrics. */
+  async cachedObjects(): Promise<Map<string, number>> {
+    const ready = this.logs.find((l) => l.msg === 'replica ready') as { metricsUrl?: string } | undefined;
+    assert.ok(ready?.metricsUrl, `replica ${this.identity} prints its metrics URL`);
+    const text = await (await fetch(`${ready.metricsUrl}/metrics`)).text();
+    const out = new Map<string, number>();
+    for (const family of parsePrometheusText(text)) {
+      if (family.name !== 'operon_cached_objects') continue;
+      for (const sample of family.samples) out.set(String(sample.labels.resource), sample.value);
+    }
+    return out;
   }
 
   async stop(): Promise<number | null> {
@@ -285,4 +305,141 @@ describe('sharding: replicas split the parents and hand them over safely', { tim
       'exactly 3 children per parent',
     );
   });
+
+  it('each replica caches only its share; children of an unsharded operator are labelled in place, not recreated; a wrong bucket label is corrected', async (t) => {
+    await Promise.all(replicas.splice(0).map((r) => r.stop()));
+    const names = Array.from({ length: 40 }, (_, i) => `m-${i}`);
+    // Before sharding: one plain replica writes every child, without a bucket label.
+    const plain = await runOperators([buildOperatorConfig(new TileOperator())], {
+      embedded: true,
+      kubeConfig: c.kubeConfig,
+      namespaces: [c.namespace],
+      component: 'tile-plain',
+      resyncIntervalMs: 0,
+    });
+    await createAll(names);
+    await converged(names, 0);
+    await plain.stop();
+    const uidsBefore = await childUids(new Set(names));
+    assert.equal(uidsBefore.size, names.length * 3);
+    const unlabelled = [...uidsBefore.values()].filter((o) => o.bucket === undefined).length;
+    assert.equal(unlabelled, names.length * 3, 'the plain replica wrote no bucket label');
+
+    for (const id of ['g', 'h']) replicas.push(new Replica(id, c));
+    await Promise.all(replicas.map((r) => r.ready()));
+    await ringActive(...replicas);
+    // Every parent and child ends up labelled with its parent's bucket, the children in place.
+    await eventually(
+      async () => {
+        const now = await childUids(new Set(names));
+        const parents = await tileLabels();
+        const ok =
+          [...now].every(
+            ([key, o]) => o.uid === uidsBefore.get(key)?.uid && o.bucket === bucketOfTile(o.parent),
+          ) && names.every((n) => parents.get(n) === bucketOfTile(n));
+        return ok || undefined;
+      },
+      { what: 'every Tile and child labelled with its bucket, no child recreated', timeoutMs: 60_000 },
+    );
+    // And the sharded replicas reconcile them.
+    await Promise.all(
+      names.map((n) =>
+        c.api.request({
+          method: 'PATCH',
+          path: tilePath(c.namespace, n),
+          contentType: 'application/merge-patch+json',
+          body: { spec: { round: 1 } },
+        }),
+      ),
+    );
+    await converged(names, 1);
+    const after = await childUids(new Set(names));
+    assert.deepEqual(
+      [...after].filter(([key, o]) => uidsBefore.get(key)?.uid !== o.uid).map(([key]) => key),
+      [],
+      'no child was recreated',
+    );
+
+    // Each replica's caches hold its own parents and children only: together, each object once.
+    const allTiles = (await tileLabels()).size;
+    const cached = await Promise.all(replicas.map((r) => r.cachedObjects()));
+    const tilesCached = cached.map((m) => m.get('tiles.shard.test') ?? 0);
+    const configMapsCached = cached.map((m) => m.get('configmaps') ?? 0);
+    t.diagnostic(`Tiles cached per replica: ${tilesCached.join(', ')} of ${allTiles}`);
+    assert.equal(
+      tilesCached.reduce((a, b) => a + b, 0),
+      allTiles,
+      'every Tile is cached by exactly one replica',
+    );
+    for (const n of tilesCached) assert.ok(n > allTiles / 4 && n < (allTiles * 3) / 4, `a share, not ${n}`);
+    const operonConfigMaps = allTiles; // one per Tile, all converged
+    assert.equal(
+      configMapsCached.reduce((a, b) => a + b, 0),
+      operonConfigMaps,
+      'every child ConfigMap once',
+    );
+
+    // A wrong label (someone edited it) routes the parent to the wrong replica, or to none: it is
+    // corrected, and the parent is reconciled again.
+    const [wrong, garbage] = [names[0] as string, names[1] as string];
+    for (const [name, value] of [
+      [wrong, String((bucketOfTile(wrong) + 1) % 4096)],
+      [garbage, 'not-a-bucket'],
+    ] as const) {
+      await c.api.request({
+        method: 'PATCH',
+        path: tilePath(c.namespace, name),
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { labels: { [SHARD_BUCKET_LABEL]: value } }, spec: { round: 2 } },
+      });
+    }
+    await eventually(
+      async () => {
+        const labels = await tileLabels();
+        return (
+          (labels.get(wrong) === bucketOfTile(wrong) && labels.get(garbage) === bucketOfTile(garbage)) ||
+          undefined
+        );
+      },
+      { what: 'the wrong bucket labels corrected', timeoutMs: 30_000 },
+    );
+    await converged([wrong, garbage], 2);
+  });
+
+  const bucketOfTile = (name: string) => bucketOf(`${c.namespace}/${name}`);
+
+  /** Each Tile's bucket label, parsed (undefined when missing or not a number). */
+  const tileLabels = async () => {
+    const list = (await c.api.request({ method: 'GET', path: tilePath(c.namespace) })) as {
+      items: { metadata: { name: string; labels?: Record<string, string> } }[];
+    };
+    return new Map(
+      list.items.map((t) => [t.metadata.name, numberOf(t.metadata.labels?.[SHARD_BUCKET_LABEL])]),
+    );
+  };
+
+  /** The children of these Tiles: uid, bucket label and parent, by `plural/name`. */
+  const childUids = async (names: ReadonlySet<string>) => {
+    const out = new Map<string, { uid: string; bucket: number | undefined; parent: string }>();
+    for (const plural of ['configmaps', 'secrets', 'services']) {
+      const list = (await c.api.request({
+        method: 'GET',
+        path: `/api/v1/namespaces/${c.namespace}/${plural}`,
+        query: { labelSelector: 'operon.dev/operator=tile' },
+      })) as { items: { metadata: { name: string; uid: string; labels?: Record<string, string> } }[] };
+      for (const o of list.items) {
+        if (!names.has(o.metadata.name)) continue;
+        out.set(`${plural}/${o.metadata.name}`, {
+          uid: o.metadata.uid,
+          bucket: numberOf(o.metadata.labels?.[SHARD_BUCKET_LABEL]),
+          parent: o.metadata.name,
+        });
+      }
+    }
+    return out;
+  };
 });
+
+function numberOf(value: string | undefined): number | undefined {
+  return value !== undefined && /^[0-9]+$/.test(value) ? Number(value) : undefined;
+}
