@@ -72,6 +72,7 @@ export class HostSharding {
             'this replica could not renew its shard Lease in time; it reconciles nothing until it rejoins',
           );
           for (const c of this.controllers) c.cancelRunning(reason);
+          this.labeler.cancelRunning(reason);
         },
       },
       log,

@@ -157,6 +157,11 @@ export class BucketLabeler {
     this.queue.start();
   }
 
+  /** Cancels the label writes running now (the replica was fenced); later ones run as usual. */
+  cancelRunning(reason: unknown): void {
+    this.queue.cancelRunning(reason);
+  }
+
   async stop(timeoutMs: number): Promise<void> {
     await this.queue.shutdown(timeoutMs);
   }

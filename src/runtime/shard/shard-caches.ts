@@ -132,9 +132,14 @@ export class ShardCaches {
       this.swapAll(undefined);
     } else {
       const selector = bucketsSelector(buckets);
-      const next = new Map(
-        [...this.slots].map(([key, slot]) => [key, slot.prepare(this.registry, selector)]),
-      );
+      const next = new Map<string, SharedInformer<KubeObject>>();
+      try {
+        for (const [key, slot] of this.slots) next.set(key, slot.prepare(this.registry, selector));
+      } catch (err) {
+        // The registry refuses new informers once the host is stopping: nothing to route any more.
+        this.log.debug({ err }, 'not re-scoping the caches: the informers are stopping');
+        return;
+      }
       this.pending = [...next.values()];
       void this.swapWhenSynced(next, new Set(buckets), generation.signal);
     }
@@ -171,7 +176,11 @@ export class ShardCaches {
       { buckets: buckets.size, ms: Math.round(performance.now() - started) },
       "the caches now hold this replica's buckets",
     );
-    this.onCovered();
+    try {
+      this.onCovered();
+    } catch (err) {
+      this.log.error({ err }, 'a callback on new shard caches threw');
+    }
   }
 
   /** Puts each slot's informer from `next` in use (none when undefined) and releases the old ones. */

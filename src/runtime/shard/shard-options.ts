@@ -24,6 +24,12 @@ import type { ShardKeyBy } from './ring.js';
  */
 export interface ShardingOptions {
   /**
+   * How the replicas are counted: `'auto'` (the default, and the only mode), from the live
+   * membership Leases, so replicas can be added and removed (`kubectl scale`) without a
+   * configuration change.
+   */
+  replicas?: 'auto';
+  /**
    * Name of the ring, shared by the replicas of one application: the value of the
    * `operon.dev/shard-group` label on their Leases and part of the Leases' names. The caller
    * derives a default (the application's name); a DNS label of at most 40 characters.
@@ -64,6 +70,7 @@ export function resolveSharding(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedSharding {
   const r: ResolvedSharding = {
+    replicas: options.replicas ?? 'auto',
     group: options.group ?? '',
     identity: options.identity ?? `${hostname()}_${randomUUID()}`,
     namespace: options.namespace ?? defaultNamespace(env) ?? 'default',
@@ -87,6 +94,11 @@ export function shardingProblems(r: ResolvedSharding): string[] {
   if (!(r.group.length <= MAX_GROUP && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(r.group))) {
     problems.push(
       `sharding.group "${r.group}" must be 1 to ${MAX_GROUP} lower-case letters, digits and "-" (it names the Leases and labels them): use the application's name, e.g. "echo-server".`,
+    );
+  }
+  if (r.replicas !== 'auto') {
+    problems.push(
+      `sharding.replicas must be "auto", not ${JSON.stringify(r.replicas)}: replicas are counted from their membership Leases, so scale the Deployment instead of configuring a number.`,
     );
   }
   if (!r.identity) problems.push('sharding.identity must not be empty.');

@@ -10,6 +10,7 @@ describe('resolveSharding', () => {
     assert.deepEqual(
       { ...a, identity: '' },
       {
+        replicas: 'auto',
         group: 'echo-server',
         identity: '',
         namespace: 'ops',
@@ -21,6 +22,14 @@ describe('resolveSharding', () => {
     );
     assert.match(a.identity, /^.+_[0-9a-f-]{36}$/);
     assert.notEqual(a.identity, b.identity);
+  });
+
+  it("counts replicas from their Leases: 'auto' is accepted, a fixed count is refused with what to do", () => {
+    assert.equal(resolveSharding({ group: 'app', replicas: 'auto' }, {}).replicas, 'auto');
+    assert.throws(
+      () => resolveSharding({ group: 'app', replicas: 3 as unknown as 'auto' }, {}),
+      /sharding\.replicas must be "auto", not 3: replicas are counted from their membership Leases, so scale the Deployment/,
+    );
   });
 
   it('falls back to the default namespace outside a cluster', () => {
