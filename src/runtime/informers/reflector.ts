@@ -372,6 +372,10 @@ export class Reflector<T extends KubeObject> {
     const last = this.lastWarning;
     if (last && last.message === message && now - last.at < REPEAT_WARNING_MS) {
       this.log.debug(fields, message);
+    } else if (this.failures === 1 && failure.error instanceof ApiError && failure.error.status === 429) {
+      // Flow control, not a fault: e.g. "storage is (re)initializing" while the API server fills its
+      // watch cache of a type just created. Only a 429 that repeats is worth a warning.
+      this.log.info(fields, message);
     } else {
       this.lastWarning = { message, at: now };
       this.log.warn(fields, message);

@@ -597,6 +597,34 @@ describe('Reflector: recovery after an API server outage', () => {
   });
 });
 
+describe('Reflector: how a 429 is logged', () => {
+  it('logs a first 429 (the API server filling a new cache) at info, and warns only when it repeats', async () => {
+    const { log, records } = captureLog();
+    const t = await setup({ log });
+    try {
+      const tooMany = {
+        status: 429,
+        body: {
+          ...(status(429, 'TooManyRequests', 'storage is (re)initializing') as object),
+          details: { retryAfterSeconds: 0 },
+        },
+      };
+      // Twice in a row, then fine.
+      t.server.onList = (_q, n) => (n <= 2 ? tooMany : page('10', []));
+      t.informer.start();
+      await t.informer.waitForSync(AbortSignal.timeout(3_000));
+      const about429 = records.filter((r) => /storage is \(re\)initializing/.test(r.msg));
+      assert.deepEqual(
+        about429.map((r) => r.level),
+        [LEVEL.info, LEVEL.warn],
+        'the first at info; the second in a row warns',
+      );
+    } finally {
+      await t.done();
+    }
+  });
+});
+
 describe('Reflector: stop', () => {
   it('stops an open watch cleanly: no error, no timer left, no handler call afterwards', async () => {
     const baseline = timers();
