@@ -204,7 +204,18 @@ export class BucketLabeler {
       );
     } catch (err) {
       // Deleted meanwhile: nothing to route.
-      if (!ApiError.isNotFound(err)) throw err;
+      if (!ApiError.isNotFound(err)) {
+        const { kind } = target.type;
+        const why =
+          err instanceof ApiError && err.status === 403
+            ? ` (403: the operator may not patch ${target.type.plural}; \`operon rbac --sharding\` grants it)`
+            : '';
+        this.log.warn(
+          { err, kind, namespace: target.namespace, name: target.name, bucket },
+          `could not label ${kind} ${target.name} with its shard bucket${why}; its parent waits, retrying`,
+        );
+        throw err;
+      }
     } finally {
       this.running.delete(id);
     }
