@@ -1,6 +1,6 @@
-import { objectKey } from '../../types/kube-object.js';
+import { type KubeObject, objectKey } from '../../types/kube-object.js';
 import { type ResourceType, resourceTypeId } from '../../types/resource-type.js';
-import { type CacheSlot, OWNER_UID_INDEX } from '../informers/index.js';
+import { type CacheSlot, OWNER_UID_INDEX, type SharedInformer } from '../informers/index.js';
 import type { OperatorCache } from '../reconcile/operator-cache.js';
 
 /**
@@ -13,35 +13,41 @@ export function cacheOverInformers(
   parentSlots: readonly CacheSlot[],
   childSlots: ReadonlyMap<string, readonly CacheSlot[]>,
 ): OperatorCache {
-  const find = (type: ResourceType) =>
-    (childSlots.get(resourceTypeId(type)) ?? []).flatMap((s) => s.current());
-  const parents = () => parentSlots.flatMap((s) => s.current());
+  // Asked several times per pass: the slots of a type are looked up once per type object, and the
+  // informers in use are walked in place rather than collected into new arrays.
+  const slotsByType = new WeakMap<ResourceType, readonly CacheSlot[]>();
+  const slotsOf = (type: ResourceType): readonly CacheSlot[] => {
+    let slots = slotsByType.get(type);
+    if (!slots) {
+      slots = childSlots.get(resourceTypeId(type)) ?? [];
+      slotsByType.set(type, slots);
+    }
+    return slots;
+  };
+  const firstOf = <R>(
+    slots: readonly CacheSlot[],
+    read: (i: SharedInformer<KubeObject>) => R | undefined,
+  ) => {
+    for (const slot of slots) {
+      for (const i of slot.current()) {
+        const found = read(i);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  };
   const keyOf = (namespace: string | undefined, name: string) => (namespace ? `${namespace}/${name}` : name);
   return {
-    parent: (key) => {
-      for (const i of parents()) {
-        const p = i.store.get(key);
-        if (p) return p;
+    parent: (key) => firstOf(parentSlots, (i) => i.store.get(key)),
+    childrenOf: (type, uid) => {
+      const out: KubeObject[] = [];
+      for (const slot of slotsOf(type)) {
+        for (const i of slot.current()) out.push(...i.store.byIndex(OWNER_UID_INDEX, uid));
       }
-      return undefined;
+      return out.sort((a, b) => objectKey(a).localeCompare(objectKey(b)));
     },
-    childrenOf: (type, uid) =>
-      find(type)
-        .flatMap((i) => i.store.byIndex(OWNER_UID_INDEX, uid))
-        .sort((a, b) => objectKey(a).localeCompare(objectKey(b))),
-    child: (type, namespace, name) => {
-      for (const i of find(type)) {
-        const c = i.store.get(keyOf(namespace, name));
-        if (c) return c;
-      }
-      return undefined;
-    },
-    deletedChild: (type, namespace, name) => {
-      for (const i of find(type)) {
-        const uid = i.store.deletedUid(keyOf(namespace, name));
-        if (uid) return uid;
-      }
-      return undefined;
-    },
+    child: (type, namespace, name) => firstOf(slotsOf(type), (i) => i.store.get(keyOf(namespace, name))),
+    deletedChild: (type, namespace, name) =>
+      firstOf(slotsOf(type), (i) => i.store.deletedUid(keyOf(namespace, name))),
   };
 }
