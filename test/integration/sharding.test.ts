@@ -174,6 +174,15 @@ describe('sharding: replicas split the parents and hand them over safely', { tim
       { what: `replica ${r.identity} to write ${count} parents`, timeoutMs: 30_000 },
     );
 
+  /** A JSON merge patch of one Tile. */
+  const patchTile = (name: string, body: object) =>
+    c.api.request({
+      method: 'PATCH',
+      path: tilePath(c.namespace, name),
+      contentType: 'application/merge-patch+json',
+      body,
+    });
+
   const tiles = (prefix: string) => Array.from({ length: PARENTS }, (_, i) => `${prefix}-${i}`);
 
   const createAll = async (names: readonly string[]) => {
@@ -271,16 +280,7 @@ describe('sharding: replicas split the parents and hand them over safely', { tim
     const edits = (async () => {
       while (editing) {
         round++;
-        await Promise.all(
-          names.map((n) =>
-            c.api.request({
-              method: 'PATCH',
-              path: tilePath(c.namespace, n),
-              contentType: 'application/merge-patch+json',
-              body: { spec: { round } },
-            }),
-          ),
-        );
+        await Promise.all(names.map((n) => patchTile(n, { spec: { round } })));
         await new Promise((r) => setTimeout(r, 300));
       }
     })();
@@ -342,16 +342,7 @@ describe('sharding: replicas split the parents and hand them over safely', { tim
       { what: 'every Tile and child labelled with its bucket, no child recreated', timeoutMs: 60_000 },
     );
     // And the sharded replicas reconcile them.
-    await Promise.all(
-      names.map((n) =>
-        c.api.request({
-          method: 'PATCH',
-          path: tilePath(c.namespace, n),
-          contentType: 'application/merge-patch+json',
-          body: { spec: { round: 1 } },
-        }),
-      ),
-    );
+    await Promise.all(names.map((n) => patchTile(n, { spec: { round: 1 } })));
     await converged(names, 1);
     const after = await childUids(new Set(names));
     assert.deepEqual(
@@ -388,12 +379,7 @@ describe('sharding: replicas split the parents and hand them over safely', { tim
       [wrong, String((bucketOfTile(wrong) + 1) % 4096)],
       [garbage, 'not-a-bucket'],
     ] as const) {
-      await c.api.request({
-        method: 'PATCH',
-        path: tilePath(c.namespace, name),
-        contentType: 'application/merge-patch+json',
-        body: { metadata: { labels: { [SHARD_BUCKET_LABEL]: value } }, spec: { round: 2 } },
-      });
+      await patchTile(name, { metadata: { labels: { [SHARD_BUCKET_LABEL]: value } }, spec: { round: 2 } });
     }
     await eventually(
       async () => {

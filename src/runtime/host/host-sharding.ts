@@ -134,11 +134,15 @@ export class HostSharding {
    */
   ownsFor(operator: string, parentType: ResourceType): (key: ObjectKey) => boolean {
     const group = parentGroup(parentType);
-    return (key) =>
-      this.membership.mayReconcile(key) &&
-      this.caches.covers(this.membership.bucketOf(key)) &&
-      !this.labeler.holds({ owner: group, key }) &&
-      !this.labeler.holds({ owner: operator, key });
+    return (key) => {
+      const bucket = this.membership.bucketOf(key);
+      return (
+        this.membership.mayReconcileBucket(bucket) &&
+        this.caches.covers(bucket) &&
+        !this.labeler.holds({ owner: group, key }) &&
+        !this.labeler.holds({ owner: operator, key })
+      );
+    };
   }
 
   /** The bucket label every child of the parent `key` carries. */

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OperonError } from '../../errors/operon-error.js';
-import { describeSelector } from '../../observability/describe-selector.js';
 import { type Logger, silentLogger } from '../../observability/logger.js';
 import { type KubeObject, objectKey } from '../../types/kube-object.js';
 import type { ResourceType } from '../../types/resource-type.js';
@@ -220,10 +219,8 @@ export class Reflector<T extends KubeObject> {
     options: ReflectorOptions = {},
   ) {
     this.path = resourcePath(type, { namespace: scope.namespace });
-    this.log = (options.log ?? silentLogger()).child({
-      resource: this.path,
-      ...(scope.labelSelector ? { labelSelector: describeSelector(scope.labelSelector) } : {}),
-    });
+    // The selector is already on the log of its informer (its only user), which passes it in.
+    this.log = (options.log ?? silentLogger()).child({ resource: this.path });
     this.pageSize = options.pageSize ?? 500;
     this.stallTimeoutMs = options.stallTimeoutMs ?? 300_000;
     this.watchTimeout = options.watchTimeoutSeconds ?? { min: 300, max: 600 };

@@ -34,9 +34,15 @@ export function bucketOf(shardKey: string): number {
  * every reconcile (an assignment costs about 4096 × N hashes, a few ms).
  */
 export function assignBuckets(members: readonly string[]): readonly string[] {
+  // A view's members array is asked about on every reconcile: found by identity, without a join.
+  const same = byArray.get(members);
+  if (same) return same;
   const key = members.join('\n');
   const cached = assignments.get(key);
-  if (cached) return cached;
+  if (cached) {
+    byArray.set(members, cached);
+    return cached;
+  }
   const owners: string[] = [];
   if (members.length > 0) {
     for (let b = 0; b < SHARD_BUCKETS; b++) owners.push(ownerOf(String(b), members) ?? '');
@@ -44,10 +50,12 @@ export function assignBuckets(members: readonly string[]): readonly string[] {
   // A handful of views at most are asked about at once (observed, active, a drain's).
   if (assignments.size >= 8) assignments.clear();
   assignments.set(key, owners);
+  byArray.set(members, owners);
   return owners;
 }
 
 const assignments = new Map<string, readonly string[]>();
+const byArray = new WeakMap<readonly string[], readonly string[]>();
 
 /** The buckets `member` owns among `members`, ascending. */
 export function bucketsOwnedBy(member: string, members: readonly string[]): number[] {

@@ -146,17 +146,6 @@ export class ShardCaches {
     this.releaseUnused(abandoned);
   }
 
-  /** Stops every routed informer (the registry's stop does too; this is for a stop without it). */
-  async stop(): Promise<void> {
-    this.generation.abort();
-    this.target = undefined;
-    const all = [...this.pending, ...[...this.slots.values()].flatMap((s) => s.current())];
-    this.pending = [];
-    this.covered = new Set();
-    this.swapAll(undefined);
-    await Promise.all(all.map((i) => this.registry.release(i)));
-  }
-
   private async swapWhenSynced(
     next: ReadonlyMap<string, SharedInformer<KubeObject>>,
     buckets: Set<number>,

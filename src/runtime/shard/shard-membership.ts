@@ -5,7 +5,7 @@ import type { ApiClient } from '../api/api-client.js';
 import { ApiError } from '../api/api-error.js';
 import { microTime } from '../leader/lease-lock.js';
 import { errorMessage, pause } from '../leader/pause.js';
-import { assignBuckets, bucketOf } from './buckets.js';
+import { assignBuckets, bucketOf, ownerOfShardKey } from './buckets.js';
 import { shardKeyOfObjectKey } from './ring.js';
 import {
   leasePath,
@@ -231,7 +231,7 @@ export class ShardMembership {
 
   /** The member that owns the parent `key` (`namespace/name`, or `name`) under the observed view. */
   owner(key: ObjectKey): string | undefined {
-    return assignBuckets(this.members)[this.bucketOf(key)];
+    return ownerOfShardKey(shardKeyOfObjectKey(key, this.options.key), this.members);
   }
 
   /** The bucket of the parent `key`: what its shard label carries and ownership is decided by. */
@@ -244,10 +244,14 @@ export class ShardMembership {
    * remarks). Cheap (a few hashes): ask before every reconcile, not once per parent.
    */
   mayReconcile(key: ObjectKey): boolean {
+    return this.mayReconcileBucket(this.bucketOf(key));
+  }
+
+  /** {@link mayReconcile} for every parent of `bucket` (see {@link bucketOf}). */
+  mayReconcileBucket(bucket: number): boolean {
     const observed = this.observedView;
     const active = this.activeView;
     if (!observed || !active || !this.serving()) return false;
-    const bucket = this.bucketOf(key);
     if (assignBuckets(observed.members)[bucket] !== this.identity) return false;
     return active.id === observed.id || assignBuckets(active.members)[bucket] === this.identity;
   }

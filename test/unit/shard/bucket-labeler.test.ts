@@ -109,6 +109,21 @@ async function fixture(unrouted: KubeObject[], owned: string[], startLabeler = t
   return f;
 }
 
+/** Runs `body` with a fresh fixture ({@link fixture}'s arguments), closed afterwards whatever happens. */
+async function withFixture(
+  unrouted: KubeObject[],
+  owned: string[],
+  body: (f: Fixture) => Promise<void>,
+  startLabeler = true,
+): Promise<void> {
+  const f = await fixture(unrouted, owned, startLabeler);
+  try {
+    await body(f);
+  } finally {
+    await f.close();
+  }
+}
+
 /** The label write the labeler sends for `name` in bucket `bucket`, as the test compares it. */
 function labelPatch(name: string, bucket: number): unknown {
   return {
@@ -133,8 +148,7 @@ function deferred(): { promise: Promise<unknown>; resolve: () => void } {
 
 describe('BucketLabeler', () => {
   it('watches, metadata only, the objects with no valid bucket', async () => {
-    const f = await fixture([], []);
-    try {
+    await withFixture([], [], async (f) => {
       assert.deepEqual(f.labeler.informers(), [f.informer]);
       assert.equal(f.informer.metadataOnly, true);
       const [list] = f.server.lists();
@@ -143,32 +157,27 @@ describe('BucketLabeler', () => {
       // Watching the same type and scope again is the same watch.
       assert.equal(f.labeler.watch(ConfigMap, { namespace: 'ns' }, parentOf), f.informer);
       assert.equal(f.labeler.informers().length, 1);
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('labels, once, each unrouted parent this replica reconciles, with its bucket', async () => {
-    const f = await fixture(
+    await withFixture(
       [obj('p1'), obj('p2'), obj('p3', { [SHARD_BUCKET_LABEL]: '07' })],
       ['ns/p1', 'ns/p3'],
+      async (f) => {
+        await until(() => f.calls.length >= 2, 'two label writes');
+        await sleepMs(100);
+        assert.deepEqual(
+          seen(f.calls).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+          [labelPatch('p1', 11), labelPatch('p3', 33)],
+        );
+        assert.deepEqual(f.labeler.inFlight(), []);
+      },
     );
-    try {
-      await until(() => f.calls.length >= 2, 'two label writes');
-      await sleepMs(100);
-      assert.deepEqual(
-        seen(f.calls).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
-        [labelPatch('p1', 11), labelPatch('p3', 33)],
-      );
-      assert.deepEqual(f.labeler.inFlight(), []);
-    } finally {
-      await f.close();
-    }
   });
 
   it('leaves a parent it does not reconcile alone, until reconsider() after the ring changed', async () => {
-    const f = await fixture([obj('p2')], []);
-    try {
+    await withFixture([obj('p2')], [], async (f) => {
       await sleepMs(100);
       assert.deepEqual(f.calls, []);
       f.labeler.reconsider();
@@ -181,41 +190,37 @@ describe('BucketLabeler', () => {
       await until(() => f.calls.length >= 1, 'the label write');
       await sleepMs(50);
       assert.deepEqual(seen(f.calls), [labelPatch('p2', 22)]);
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('asks the ring again when the write runs, and skips a parent it no longer reconciles', async () => {
-    const f = await fixture([obj('p1')], ['ns/p1'], false);
-    try {
-      // p1 was queued when listed; it is given away before the queue runs it.
-      f.owned.delete('ns/p1');
-      f.labeler.start();
-      await sleepMs(100);
-      assert.deepEqual(f.calls, []);
-    } finally {
-      await f.close();
-    }
+    await withFixture(
+      [obj('p1')],
+      ['ns/p1'],
+      async (f) => {
+        // p1 was queued when listed; it is given away before the queue runs it.
+        f.owned.delete('ns/p1');
+        f.labeler.start();
+        await sleepMs(100);
+        assert.deepEqual(f.calls, []);
+      },
+      false,
+    );
   });
 
   it('labels an unrouted object the watch reports later', async () => {
-    const f = await fixture([], ['ns/p1']);
-    try {
+    await withFixture([], ['ns/p1'], async (f) => {
       await until(() => f.conn() !== undefined, 'the watch');
       f.conn()?.event('ADDED', typed(obj('c1', { parent: 'p1' }, '11')));
       await until(() => f.calls.length >= 1, 'the label write');
       await sleepMs(50);
       // A child carries its parent's bucket.
       assert.deepEqual(seen(f.calls), [labelPatch('c1', 11)]);
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('holds a parent while an unrouted object of it is cached, and tells onRouted when one leaves', async () => {
-    const f = await fixture([obj('p1'), obj('c1', { parent: 'p1' })], []);
-    try {
+    await withFixture([obj('p1'), obj('c1', { parent: 'p1' })], [], async (f) => {
       const p1 = { owner: OWNER, key: 'ns/p1' };
       assert.equal(f.labeler.holds(p1), true);
       assert.equal(f.labeler.holds({ owner: OWNER, key: 'ns/p2' }), false);
@@ -232,14 +237,11 @@ describe('BucketLabeler', () => {
       assert.deepEqual(f.routed, [p1, p1]);
       assert.equal(f.labeler.holds(p1), false);
       assert.deepEqual(f.calls, [], 'nothing labelled: the ring does not give p1 to this replica');
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('corrects a mislabelled object it holds even when it does not reconcile the parent', async () => {
-    const f = await fixture([], []);
-    try {
+    await withFixture([], [], async (f) => {
       f.labeler.check(ConfigMap, obj('c1', { [SHARD_BUCKET_LABEL]: '5', parent: 'p1' }), {
         owner: OWNER,
         key: 'ns/p1',
@@ -247,14 +249,11 @@ describe('BucketLabeler', () => {
       await until(() => f.calls.length >= 1, 'the correction');
       await sleepMs(50);
       assert.deepEqual(seen(f.calls), [labelPatch('c1', 11)]);
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('queues nothing for a correctly labelled object, or one without a parent', async () => {
-    const f = await fixture([], ['ns/p1']);
-    try {
+    await withFixture([], ['ns/p1'], async (f) => {
       const p1 = { owner: OWNER, key: 'ns/p1' };
       f.labeler.check(ConfigMap, obj('c1', { [SHARD_BUCKET_LABEL]: '11', parent: 'p1' }), p1);
       f.labeler.check(ConfigMap, obj('p1', { [SHARD_BUCKET_LABEL]: '11' }), p1);
@@ -266,14 +265,11 @@ describe('BucketLabeler', () => {
       await until(() => f.calls.length >= 1, 'the correction');
       await sleepMs(50);
       assert.deepEqual(seen(f.calls), [labelPatch('c2', 11)]);
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('does not retry a write the API server answers 404 (deleted meanwhile)', async () => {
-    const f = await fixture([], ['ns/p1', 'ns/p2']);
-    try {
+    await withFixture([], ['ns/p1', 'ns/p2'], async (f) => {
       f.respond = (req) =>
         Promise.reject(
           new ApiError(404, 'patch', req.path, { kind: 'Status', code: 404, reason: 'NotFound' }),
@@ -283,14 +279,11 @@ describe('BucketLabeler', () => {
       await sleepMs(200); // the queue's first retry would come after about 5 ms
       assert.equal(f.calls.length, 1);
       assert.deepEqual(f.labeler.inFlight(), []);
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('retries a write that failed otherwise', async () => {
-    const f = await fixture([], ['ns/p1']);
-    try {
+    await withFixture([], ['ns/p1'], async (f) => {
       f.respond = (req, n) =>
         n < 3
           ? Promise.reject(new ApiError(500, 'patch', req.path, { kind: 'Status', code: 500 }))
@@ -299,9 +292,7 @@ describe('BucketLabeler', () => {
       await until(() => f.calls.length >= 3, 'two retries');
       await sleepMs(100);
       assert.deepEqual(seen(f.calls), [labelPatch('p1', 11), labelPatch('p1', 11), labelPatch('p1', 11)]);
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('reports the parent of a running write in inFlight()', async () => {

@@ -120,7 +120,6 @@ async function fixture(): Promise<Fixture> {
     hold: () => false,
     listed: () => server.lists().map((r) => r.query.get('labelSelector') ?? ''),
     close: async () => {
-      await f.caches.stop();
       await f.registry.stop();
       await server.close();
     },
@@ -141,6 +140,16 @@ async function fixture(): Promise<Fixture> {
   return f;
 }
 
+/** Runs `body` with a fresh fixture, closed afterwards whatever happens. */
+async function withFixture(body: (f: Fixture) => Promise<void>): Promise<void> {
+  const f = await fixture();
+  try {
+    await body(f);
+  } finally {
+    await f.close();
+  }
+}
+
 function names(informer: SharedInformer<KubeObject> | undefined): string[] {
   assert.ok(informer, 'no informer in use');
   return informer.store
@@ -155,8 +164,7 @@ const IN_3 = `${SHARD_BUCKET_LABEL} in (3)`;
 
 describe('ShardCaches', () => {
   it('holds nothing and covers no bucket before the first route', async () => {
-    const f = await fixture();
-    try {
+    await withFixture(async (f) => {
       const slot = f.caches.slotFor(ConfigMap, NS);
       assert.equal(f.caches.slotFor(ConfigMap, NS), slot, 'one slot per type and scope');
       assert.notEqual(f.caches.slotFor(ConfigMap, { namespace: 'other' }), slot);
@@ -167,14 +175,11 @@ describe('ShardCaches', () => {
       assert.deepEqual(f.registry.informers(), []);
       assert.equal(f.server.lists().length, 0);
       assert.equal(f.covered(), 0);
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('puts the informer of the new buckets in use only once it synced, then tells onCovered once', async () => {
-    const f = await fixture();
-    try {
+    await withFixture(async (f) => {
       const slot = f.caches.slotFor(ConfigMap, NS);
       const rec = recorder();
       slot.addHandler(rec.handler);
@@ -209,14 +214,11 @@ describe('ShardCaches', () => {
       assert.equal(f.covered(), 1);
       assert.deepEqual(slot.current(), [pending]);
       assert.equal(f.listed().filter((s) => s !== IN_1_2).length, 0);
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('keeps the old informer in use until the new buckets’ one synced, then releases it', async () => {
-    const f = await fixture();
-    try {
+    await withFixture(async (f) => {
       const slot = f.caches.slotFor(ConfigMap, NS);
       const rec = recorder();
       slot.addHandler(rec.handler);
@@ -254,14 +256,11 @@ describe('ShardCaches', () => {
       assert.deepEqual([...rec.events].sort(), ['add c2@1', 'add d3@1', 'add e3@1']);
       assert.equal(old.health().handlers, 0);
       assert.equal(next.health().handlers, 1);
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('abandons a change of buckets superseded before its informers synced', async () => {
-    const f = await fixture();
-    try {
+    await withFixture(async (f) => {
       const slot = f.caches.slotFor(ConfigMap, NS);
       const rec = recorder();
       slot.addHandler(rec.handler);
@@ -293,14 +292,11 @@ describe('ShardCaches', () => {
       assert.deepEqual(slot.current(), [next]);
       assert.equal(f.covered(), 1);
       assert.deepEqual([...rec.events].sort(), ['add d3@1', 'add e3@1']);
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('keeps the old buckets through an abandoned change until the newest one synced', async () => {
-    const f = await fixture();
-    try {
+    await withFixture(async (f) => {
       const slot = f.caches.slotFor(ConfigMap, NS);
       f.caches.route([1, 2]);
       await until(() => f.caches.covers(1), 'buckets 1 and 2 covered');
@@ -321,14 +317,11 @@ describe('ShardCaches', () => {
       assert.equal(f.caches.covers(1), false);
       assert.equal(slot.current()[0]?.scope.labelSelector, IN_2_3);
       assert.equal(f.covered(), 2);
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('swaps every slot together, only once all of them synced', async () => {
-    const f = await fixture();
-    try {
+    await withFixture(async (f) => {
       const all = f.caches.slotFor(ConfigMap, NS);
       const web = f.caches.slotFor(ConfigMap, { namespace: 'ns', labelSelector: 'app=web' });
       let held = true;
@@ -350,14 +343,11 @@ describe('ShardCaches', () => {
       assert.deepEqual(names(all.current()[0]), ['a1', 'b1', 'c2']);
       assert.deepEqual(names(web.current()[0]), ['b1', 'c2']);
       assert.equal(f.covered(), 1);
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('puts nothing in use and covers nothing when routed to no buckets', async () => {
-    const f = await fixture();
-    try {
+    await withFixture(async (f) => {
       const slot = f.caches.slotFor(ConfigMap, NS);
       const rec = recorder();
       slot.addHandler(rec.handler);
@@ -392,14 +382,11 @@ describe('ShardCaches', () => {
       assert.equal(f.registry.informers().includes(pending), false);
       assert.equal(f.caches.covers(3), false);
       assert.deepEqual(slot.current(), []);
-    } finally {
-      await f.close();
-    }
+    });
   });
 
   it('adds the slot’s indexes to every new informer', async () => {
-    const f = await fixture();
-    try {
+    await withFixture(async (f) => {
       const slot = f.caches.slotFor(ConfigMap, NS);
       const byBucket = (o: KubeObject): string[] => {
         const b = o.metadata?.labels?.[SHARD_BUCKET_LABEL];
@@ -441,8 +428,6 @@ describe('ShardCaches', () => {
         second.store.byIndex('first', 'e').map((o) => o.metadata?.name),
         ['e3'],
       );
-    } finally {
-      await f.close();
-    }
+    });
   });
 });
