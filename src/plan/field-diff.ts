@@ -10,6 +10,7 @@ import { isRecord, toJson } from '../runtime/planner/json.js';
 import { diffJson, type FieldChange, propertySegment } from '../runtime/planner/json-diff.js';
 import { hasKey, mergeKeyOf, renderKey } from '../runtime/planner/merge-keys.js';
 import { DESIRED_HASH_ANNOTATION } from '../runtime/planner/ownership.js';
+import { fieldsToAdopt, type ManagedFieldsEntry } from '../runtime/reconcile/field-adoption.js';
 import type { KubeObject } from '../types/kube-object.js';
 
 /**
@@ -80,15 +81,6 @@ function collect(
   );
 }
 
-/** One entry of `metadata.managedFields`, as the API server sends it. */
-interface ManagedFieldsEntry {
-  manager?: string;
-  operation?: string;
-  subresource?: string;
-  fieldsType?: string;
-  fieldsV1?: Record<string, unknown>;
-}
-
 /**
  * The fields that server-side apply of `desired` by field manager `manager` would remove: those
  * `manager`'s `Apply` entry in `live.metadata.managedFields` owns and `desired` no longer sets.
@@ -97,14 +89,21 @@ interface ManagedFieldsEntry {
  * The caches drop `managedFields`, so `live` must come from a GET. Without this, a field the new
  * version of an operator stops setting would show only as a changed desired hash. Only `Apply`
  * entries count: a `replace` (PUT) clears whatever it omits, and a `recreate` starts afresh, so for
- * those the live object alone cannot tell which fields the last write set.
+ * those the live object alone cannot tell which fields the last write set. The exception is a child
+ * Operon created (by POST) and has not updated yet: when its writer would first relabel that
+ * creation's `Update` entry `Apply` (`fieldsToAdopt`), that entry's fields count as well, including
+ * the defaults the API server filled in at creation (it fills them in again after the apply).
  */
 export function removedFields(desired: KubeObject, live: KubeObject, manager: string): FieldChange[] {
   const out: FieldChange[] = [];
   const want = toJson(desired);
   const entries = (live.metadata?.managedFields ?? []) as ManagedFieldsEntry[];
+  // The Update entry of a child created by POST counts too when the writer would first hand its
+  // fields to the Apply entry (see fieldsToAdopt).
+  const adopting = fieldsToAdopt(live, desired, manager) !== undefined;
   for (const entry of entries) {
-    if (entry.manager !== manager || entry.operation !== 'Apply' || entry.subresource) continue;
+    const ours = entry.operation === 'Apply' || (adopting && entry.operation === 'Update');
+    if (entry.manager !== manager || !ours || entry.subresource) continue;
     if (entry.fieldsType !== 'FieldsV1' || !isRecord(entry.fieldsV1)) continue;
     walkOwned(entry.fieldsV1, want, live, [], out);
   }

@@ -1,5 +1,6 @@
 import type { Logger } from '../../observability/logger.js';
 import { type KubeObject, type ObjectKey, objectKey } from '../../types/kube-object.js';
+import { rememberFieldManagers } from './field-managers.js';
 
 /**
  * Maps an object to the index values it is filed under (none, one, or several).
@@ -253,7 +254,8 @@ function rv(obj: KubeObject): string | undefined {
 
 /**
  * The form every cached object takes: `metadata.managedFields` dropped (often half an object's size,
- * never needed by an operator) and deep-frozen. Exposed for the reflector, which hands the final
+ * never needed by an operator; only who wrote it with an `Update` is kept, see `fieldManagersOf`)
+ * and deep-frozen. Exposed for the reflector, which hands the final
  * state of deleted objects to handlers in the same form.
  * @internal
  */
@@ -261,8 +263,9 @@ export function cachedForm<T extends KubeObject>(obj: T): T {
   if (Object.isFrozen(obj) && !obj.metadata?.managedFields) return obj;
   let copy: T = obj;
   if (obj.metadata?.managedFields) {
-    const { managedFields: _dropped, ...metadata } = obj.metadata;
+    const { managedFields, ...metadata } = obj.metadata;
     copy = { ...obj, metadata };
+    rememberFieldManagers(copy, managedFields);
   }
   return deepFreeze(copy);
 }

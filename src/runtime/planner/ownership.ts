@@ -55,11 +55,15 @@ export interface Ownership {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-// Fields the API server sets. An author who builds a desired child by spreading the live one carries
-// them along; kept, they would change the hash on every write (an endless update loop) or turn a
-// write into a stale precondition. `status` is dropped for the same reason: it is not the
-// operator's to set, and types with a status subresource ignore it on writes anyway.
-const SERVER_METADATA = [
+/**
+ * Metadata the API server sets (no field manager owns it). An author who builds a desired child by
+ * spreading the live one carries them along; kept, they would change the hash on every write (an
+ * endless update loop) or turn a write into a stale precondition. `status` is dropped for the same
+ * reason: it is not the operator's to set, and types with a status subresource ignore it on writes
+ * anyway.
+ * @internal
+ */
+export const SERVER_METADATA = [
   'uid',
   'resourceVersion',
   'generation',

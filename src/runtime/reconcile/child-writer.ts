@@ -1,11 +1,11 @@
 import { OperonError } from '../../errors/operon-error.js';
 import type { KubeObject, NamedObject } from '../../types/kube-object.js';
 import { describeType, type ResourceType } from '../../types/resource-type.js';
-import type { UpdateStrategy } from '../../types/update-strategy.js';
 import { type ApiClient, PatchType } from '../api/api-client.js';
 import { ApiError } from '../api/api-error.js';
 import { resourcePath } from '../api/resource-path.js';
 import { type ChildAction, controllerOf, isControlledBy } from '../planner/index.js';
+import { adoptedManagedFields, fieldsToAdopt, type ManagedFieldsEntry } from './field-adoption.js';
 
 /** What one write did, for Events, logs and Operon's memory of its own writes. */
 export interface WriteResult {
@@ -24,10 +24,12 @@ export interface WriteResult {
  * Carries out one planned child action against the API server.
  *
  * @remarks
- * - `create` is a POST (for `apply` children: a create-only apply, see `createByApply`). An object
- *   that already holds the name is checked: ours (the cache had not caught up) → fine; someone
- *   else's → a `NAME_CONFLICT` error and nothing written, never a takeover.
- * - `apply` is a server-side apply with `force`, field manager = the operator's name.
+ * - `create` is a POST with the operator's field manager, for every strategy. An object that
+ *   already holds the name is checked: ours (the cache had not caught up) → fine; someone else's →
+ *   a `NAME_CONFLICT` error and nothing written, never a takeover.
+ * - `apply` is a server-side apply with `force`, field manager = the operator's name. Before the
+ *   first one that would prune a field the POST set, the POST's `Update` entry is relabelled
+ *   `Apply` (see `fieldsToAdopt`).
  * - `replace` is a PUT carrying the live resourceVersion: a concurrent change fails with 409 and the
  *   key is retried with a fresh cache.
  * - `recreate` and `delete` send a UID precondition, so they can never remove a newer object of
@@ -47,24 +49,20 @@ export class ChildWriter {
     private readonly fieldManager: string,
   ) {}
 
-  /** @param strategy - the update strategy of the child's type: `apply` children are also created by apply. */
   async execute(
     action: ChildAction,
     parentUid: string,
-    strategy: UpdateStrategy,
     signal?: AbortSignal,
   ): Promise<WriteResult | undefined> {
     switch (action.action) {
       case 'conflict':
         throw new OperonError('NAME_CONFLICT', action.message);
       case 'create': {
-        const written =
-          strategy === 'apply'
-            ? await this.createByApply(action.type, action.object, parentUid, signal)
-            : await this.create(action.type, action.object, parentUid, signal);
+        const written = await this.create(action.type, action.object, parentUid, signal);
         return written && result(action.action, action.type, action.object, written);
       }
       case 'apply':
+        await this.adoptCreatedFields(action.type, action.object, action.live, signal);
         return result(
           action.action,
           action.type,
@@ -109,51 +107,74 @@ export class ChildWriter {
   }
 
   /**
-   * Creates an `apply` child with server-side apply, so that the operator's field manager owns every
-   * field from the start: fields set by a POST belong to another manager (an `Update` entry), and an
-   * apply that later drops them would leave them in place.
+   * Hands the fields a POST gave to the operator's `Update` entry to its `Apply` entry, when the
+   * apply about to be sent would otherwise leave some of them behind (see `fieldsToAdopt`).
    *
-   * Apply alone would also take over a same-named object Operon does not control. The body carries
-   * {@link CREATE_ONLY_RESOURCE_VERSION} as a precondition, which makes this apply create-only in one
-   * request: with no object of that name, the API server creates one and ignores the
-   * resourceVersion (a create has none to check); with an object there, the precondition cannot hold
-   * and the answer is 409 Conflict, with nothing written. Only then is the object read, to tell a
-   * lagging cache (ours already) from someone else's object.
+   * The relabel names the entry's position as the cache saw it and `test`s it, so a stale cache
+   * fails it (422) with nothing written; then, and when there are several entries to merge, the
+   * child is read and its entries rewritten under a resourceVersion test. A failure of that
+   * (the child changed in between) fails the pass, which is retried with a fresh cache.
    */
-  private async createByApply(
+  private async adoptCreatedFields(
     type: ResourceType,
     object: NamedObject,
-    parentUid: string,
+    live: KubeObject,
     signal?: AbortSignal,
-  ): Promise<KubeObject | undefined> {
-    const createOnly = {
-      ...object,
-      metadata: { ...object.metadata, resourceVersion: CREATE_ONLY_RESOURCE_VERSION },
-    };
-    try {
-      return await this.apply(type, createOnly, signal);
-    } catch (e) {
-      if (!ApiError.isConflict(e)) throw e;
+  ): Promise<void> {
+    const adoption = fieldsToAdopt(live, object, this.fieldManager);
+    if (!adoption) return;
+    if (adoption.kind === 'relabel') {
+      const at = `/metadata/managedFields/${adoption.index}`;
+      try {
+        await this.jsonPatch(type, object, signal, [
+          { op: 'test', path: `${at}/manager`, value: this.fieldManager },
+          { op: 'test', path: `${at}/operation`, value: 'Update' },
+          { op: 'replace', path: `${at}/operation`, value: 'Apply' },
+        ]);
+        return;
+      } catch (e) {
+        if (!(e instanceof ApiError && e.status === 422)) throw e;
+      }
     }
-    let existing: KubeObject;
+    const whole = await this.api.request<KubeObject>({
+      signal,
+      method: 'GET',
+      path: resourcePath(type, target(object)),
+    });
+    const adopted = adoptedManagedFields(
+      (whole.metadata?.managedFields ?? []) as ManagedFieldsEntry[],
+      this.fieldManager,
+    );
+    if (!adopted) return;
     try {
-      existing = await this.api.request<KubeObject>({
-        signal,
-        method: 'GET',
-        path: resourcePath(type, target(object)),
-      });
+      await this.jsonPatch(type, object, signal, [
+        { op: 'test', path: '/metadata/resourceVersion', value: whole.metadata?.resourceVersion },
+        { op: 'replace', path: '/metadata/managedFields', value: adopted },
+      ]);
     } catch (e) {
-      if (!ApiError.isNotFound(e)) throw e;
+      if (!(e instanceof ApiError && e.status === 422)) throw e;
       throw new OperonError(
         'API_ERROR',
-        `${describeType(type)} "${object.metadata.name}" was deleted while Operon was creating it; will create it again`,
+        `${describeType(type)} "${object.metadata.name}" changed while Operon was taking over the fields it created it with; will try again`,
         { cause: e },
       );
     }
-    // Ours already: the cache has not caught up with an earlier create. Its event is on the way and
-    // brings the parent back, so nothing is written (and no second "Created" is reported) now.
-    this.checkExisting(type, object, existing, parentUid);
-    return undefined;
+  }
+
+  private jsonPatch(
+    type: ResourceType,
+    object: NamedObject,
+    signal: AbortSignal | undefined,
+    ops: unknown[],
+  ) {
+    return this.api.request<KubeObject>({
+      signal,
+      method: 'PATCH',
+      path: resourcePath(type, target(object)),
+      query: { fieldManager: this.fieldManager },
+      contentType: PatchType.json,
+      body: ops,
+    });
   }
 
   private async create(
@@ -172,14 +193,26 @@ export class ChildWriter {
       });
     } catch (e) {
       if (!ApiError.isAlreadyExists(e)) throw e;
-      const existing = await this.api.request<KubeObject>({
+    }
+    let existing: KubeObject;
+    try {
+      existing = await this.api.request<KubeObject>({
         signal,
         method: 'GET',
         path: resourcePath(type, target(object)),
       });
-      this.checkExisting(type, object, existing, parentUid);
-      return undefined; // ours, created earlier: see createByApply
+    } catch (e) {
+      if (!ApiError.isNotFound(e)) throw e;
+      throw new OperonError(
+        'API_ERROR',
+        `${describeType(type)} "${object.metadata.name}" was deleted while Operon was creating it; will create it again`,
+        { cause: e },
+      );
     }
+    this.checkExisting(type, object, existing, parentUid);
+    // Ours already: the cache has not caught up with an earlier create. Its event is on the way and
+    // brings the parent back, so nothing is written (and no second "Created" is reported) now.
+    return undefined;
   }
 
   /**
@@ -240,16 +273,6 @@ export class ChildWriter {
     }
   }
 }
-
-/**
- * The resourceVersion precondition that turns a server-side apply into a create-only one.
- *
- * Why "1": a resourceVersion is the storage revision of an object's last write, and revision 1 is
- * the empty store's own (etcd's first write is revision 2), so no object ever holds it and an apply
- * onto an existing object always fails its precondition. Not "0" or empty: the API server reads
- * those as "no precondition" and would apply onto the existing object.
- */
-export const CREATE_ONLY_RESOURCE_VERSION = '1';
 
 /** How a `recreate` deletes: see {@link ChildWriter}. */
 export function recreatePropagation(type: ResourceType): 'Foreground' | 'Background' {

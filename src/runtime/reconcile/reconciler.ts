@@ -479,11 +479,10 @@ export class Reconciler {
     writes: ParentWrites,
     signal: AbortSignal,
   ): Promise<WriteResult | undefined> {
-    const strategy = this.deps.config.children.find((r) => r.type === action.type)?.strategy ?? 'apply';
     const target = action.action === 'delete' ? action.live : action.object;
     const { namespace, name } = target.metadata;
     const cached = this.deps.cache.child(action.type, namespace, name);
-    const done = await this.writer.execute(action, parent.metadata.uid, strategy, signal);
+    const done = await this.writer.execute(action, parent.metadata.uid, signal);
     if (!done) return undefined;
     writes.rememberChild(action.type, { namespace, name }, done.written, cached);
     if ('live' in action && action.live.metadata.uid) writes.baselines.delete(action.live.metadata.uid);

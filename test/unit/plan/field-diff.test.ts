@@ -99,7 +99,8 @@ describe('removedFields', () => {
           }),
           // Another manager's fields are not Operon's to remove.
           applied({ 'f:data': { 'f:theirs': {} } }, 'kubectl'),
-          // Nor are fields of an Update entry (a replace clears what it omits anyway).
+          // Its own Update entry (the POST that created the child) is merged into the Apply entry
+          // before the apply, so its fields go too.
           applied({ 'f:data': { 'f:posted': {} } }, 'greeter', 'Update'),
         ],
         labels: { x: '1' },
@@ -115,6 +116,7 @@ describe('removedFields', () => {
     assert.deepEqual(removedFields(desired, live, 'greeter'), [
       { path: 'data.mode', op: 'remove', from: 'v1' },
       { path: 'metadata.labels.x', op: 'remove', from: '1' },
+      { path: 'data.posted', op: 'remove', from: 'p' },
     ]);
   });
 
@@ -146,6 +148,37 @@ describe('removedFields', () => {
       { path: 'spec.ports[port=80,protocol=TCP].name', op: 'remove', from: 'http' },
       { path: 'spec.ports[port=9090,protocol=TCP]', op: 'remove', from: { port: 9090, protocol: 'TCP' } },
     ]);
+  });
+
+  it('counts the Update entry of a child Operon created by POST once its writer would adopt it', () => {
+    const live = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'cm',
+        managedFields: [
+          applied({ 'f:data': { '.': {}, 'f:greeting': {}, 'f:mode': {} } }, 'greeter', 'Update'),
+        ],
+      },
+      data: { greeting: 'hello', mode: 'v1' },
+    } as KubeObject;
+    const desired = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cm' },
+      data: { greeting: 'hi' },
+    };
+    assert.deepEqual(removedFields(desired, live, 'greeter'), [
+      { path: 'data.mode', op: 'remove', from: 'v1' },
+    ]);
+    const other = {
+      ...live,
+      metadata: {
+        ...live.metadata,
+        managedFields: [applied({ 'f:data': { 'f:mode': {} } }, 'kubectl', 'Update')],
+      },
+    };
+    assert.deepEqual(removedFields(desired, other, 'greeter'), [], "another manager's fields stay");
   });
 
   it('reports nothing for fields already gone, or when there is no managedFields', () => {

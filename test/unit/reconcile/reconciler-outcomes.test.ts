@@ -114,7 +114,7 @@ describe('Reconciler outcomes', () => {
     }));
     assert.deepEqual(r.outcome, { kind: 'requeue', afterMs: 30_000 });
     assert.deepEqual(writes(r), [
-      'PATCH /api/v1/namespaces/demo/configmaps/p1',
+      'POST /api/v1/namespaces/demo/configmaps',
       'PATCH /apis/example.com/v1/namespaces/demo/notes/n/status',
     ]);
   });
