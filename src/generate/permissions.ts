@@ -65,10 +65,11 @@ export interface PermissionOptions {
  *
  * @remarks
  * Checked against what the writer sends, and verified on a real API server:
- * - every strategy: `get` (the existing object is read when a create finds the name taken, and before
- *   an `apply` create), `create`, `delete` (children that `sync` stops returning are deleted);
- * - `apply`: `patch` (server-side apply). A server-side apply that creates the object also needs
- *   `create`: the API server checks it when the object does not exist yet;
+ * - every strategy: `get` (the existing object is read when a create finds the name taken), `create`
+ *   (a POST), `delete` (children that `sync` stops returning are deleted);
+ * - `apply`: `patch` (server-side apply, and the JSON Patch that hands a POST's fields to the apply
+ *   entry, see `fieldsToAdopt`; `get` when that must read the child first). An apply that finds
+ *   the object gone creates it, which the API server checks against `create`;
  * - `replace`: `update` (PUT);
  * - `recreate` and `on-delete`: nothing more (delete + create, or create only).
  */
