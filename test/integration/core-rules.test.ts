@@ -319,6 +319,36 @@ describe('Operon core against a real API server', () => {
     }
   });
 
+  it('creates an apply child by POST, applies value edits, and prunes a dropped key once its fields are adopted', async () => {
+    type Managed = Obj & { metadata: { managedFields?: { manager: string; operation: string }[] } };
+    const ours = (o: Managed) => {
+      const manager = o.metadata?.labels?.['operon.dev/operator'];
+      return (o.metadata.managedFields ?? []).filter((e) => e.manager === manager).map((e) => e.operation);
+    };
+    const { host } = await run(WidgetOperator);
+    try {
+      await createWidget('evolve', { data: { a: '1', b: '2' } });
+      await converged('evolve');
+      assert.deepEqual(ours(await get<Managed>(cm('evolve-cm'))), ['Update'], 'created by one POST');
+      // A value edit sets every field the child has: one apply, the POST's entry stays beside it.
+      await merge(widgetPath(ns(), 'evolve'), { spec: { data: { a: '9', b: '2' } } });
+      await eventually(async () => (await get(cm('evolve-cm'))).data?.a === '9', {
+        what: 'the edit applied',
+      });
+      assert.deepEqual(ours(await get<Managed>(cm('evolve-cm'))).sort(), ['Apply', 'Update']);
+      // Dropping b: both entries are merged into the Apply entry first, so the apply prunes b.
+      await merge(widgetPath(ns(), 'evolve'), { spec: { data: { a: '9', b: null } } });
+      await eventually(async () => (await get(cm('evolve-cm'))).data?.b === undefined, {
+        what: 'apply to remove key b',
+      });
+      const pruned = await get<Managed>(cm('evolve-cm'));
+      assert.deepEqual(pruned.data, { a: '9' });
+      assert.deepEqual(ours(pruned), ['Apply'], 'one Apply entry left');
+    } finally {
+      await host.stop();
+    }
+  });
+
   it('on parent deletion calls finalize until done, then removes the finalizer, and the children are garbage-collected', async () => {
     const { host, instances } = await run(WidgetOperator);
     const op = instances[0] as WidgetOperator;

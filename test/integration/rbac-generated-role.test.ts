@@ -278,7 +278,7 @@ describe('EchoServer with only the generated RBAC', () => {
     assert.deepEqual(forbidden, []);
   });
 
-  it('apply needs create: server-side apply cannot create a child without it', async () => {
+  it('apply needs create: an apply child is created with a POST, refused without it', async () => {
     const objects = widgetRbac('widget-noapplycreate').map((o) =>
       o.kind === 'Role' ? { ...o, rules: withoutVerb((o as Role).rules, 'configmaps', 'create') } : o,
     );
@@ -292,7 +292,7 @@ describe('EchoServer with only the generated RBAC', () => {
         body: { apiVersion: 'operon.test/v1', kind: 'Widget', metadata: { name: 'noapply' }, spec: {} },
       });
       const cond = await widgetSynced('noapply', 'False');
-      assert.match(cond.message, /Forbidden: patch \/api\/v1\/namespaces\/[^ ]+\/configmaps\/noapply-cm/);
+      assert.match(cond.message, /Forbidden: create \/api\/v1\/namespaces\/[^ ]+\/configmaps:/);
       assert.match(cond.message, /cannot create resource "configmaps"/);
     } finally {
       await host.stop();
