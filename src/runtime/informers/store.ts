@@ -255,8 +255,8 @@ function rv(obj: KubeObject): string | undefined {
 /**
  * The form every cached object takes: `metadata.managedFields` dropped (often half an object's size,
  * never needed by an operator; only who wrote it with an `Update` is kept, see `fieldManagersOf`)
- * and deep-frozen. Exposed for the reflector, which hands the final
- * state of deleted objects to handlers in the same form.
+ * and deep-frozen. Exposed for the reflector, which hands the final state of deleted objects to
+ * handlers in the same form.
  * @internal
  */
 export function cachedForm<T extends KubeObject>(obj: T): T {

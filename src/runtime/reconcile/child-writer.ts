@@ -110,8 +110,8 @@ export class ChildWriter {
    * Hands the fields a POST gave to the operator's `Update` entry to its `Apply` entry, when the
    * apply about to be sent would otherwise leave some of them behind (see `fieldsToAdopt`).
    *
-   * The relabel names the entry's position as the cache saw it and `test`s it, so a stale cache
-   * fails it (422) with nothing written; then, and when there are several entries to merge, the
+   * The relabel names the entry's position as the cache saw it and `test`s it, and the cached
+   * resourceVersion, so a stale cache fails it (422) with nothing written; then, and when there are several entries to merge, the
    * child is read and its entries rewritten under a resourceVersion test. A failure of that
    * (the child changed in between) fails the pass, which is retried with a fresh cache.
    */
@@ -127,6 +127,8 @@ export class ChildWriter {
       const at = `/metadata/managedFields/${adoption.index}`;
       try {
         await this.jsonPatch(type, object, signal, [
+          // The position is the cached version's: any later write may have moved the entries.
+          { op: 'test', path: '/metadata/resourceVersion', value: live.metadata?.resourceVersion },
           { op: 'test', path: `${at}/manager`, value: this.fieldManager },
           { op: 'test', path: `${at}/operation`, value: 'Update' },
           { op: 'replace', path: `${at}/operation`, value: 'Apply' },
@@ -166,7 +168,7 @@ export class ChildWriter {
     object: NamedObject,
     signal: AbortSignal | undefined,
     ops: unknown[],
-  ) {
+  ): Promise<KubeObject> {
     return this.api.request<KubeObject>({
       signal,
       method: 'PATCH',

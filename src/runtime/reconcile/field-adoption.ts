@@ -8,7 +8,7 @@ import { SERVER_METADATA } from '../planner/ownership.js';
  * desired object can prune what it no longer sets.
  *
  * - `relabel`: the operator's one `Update` entry, at `index`, becomes its `Apply` entry (a JSON
- *   Patch of one field, guarded by `test`s, no read first);
+ *   Patch of one field, guarded by `test`s of it and of the cached resourceVersion, no read first);
  * - `merge`: the operator has an `Apply` entry as well (or several `Update` entries): the child is
  *   read and its entries are merged into one `Apply` entry.
  */

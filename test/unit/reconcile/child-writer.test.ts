@@ -146,6 +146,7 @@ describe('ChildWriter: applying a child its POST created', () => {
       ['application/json-patch+json', 'application/apply-patch+yaml'],
     );
     assert.deepEqual(sent[0].body, [
+      { op: 'test', path: '/metadata/resourceVersion', value: '10' },
       { op: 'test', path: '/metadata/managedFields/1/manager', value: 'my-op' },
       { op: 'test', path: '/metadata/managedFields/1/operation', value: 'Update' },
       { op: 'replace', path: '/metadata/managedFields/1/operation', value: 'Apply' },
