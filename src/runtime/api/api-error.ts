@@ -47,6 +47,10 @@ export class ApiError extends OperonError {
   static isAlreadyExists(e: unknown): boolean {
     return e instanceof ApiError && e.status === 409 && e.reason === 'AlreadyExists';
   }
+  /** 422: the request itself is refused (invalid object, a JSON Patch `test` that failed). */
+  static isInvalid(e: unknown): boolean {
+    return e instanceof ApiError && e.status === 422;
+  }
   static isForbidden(e: unknown): boolean {
     return e instanceof ApiError && e.status === 403;
   }

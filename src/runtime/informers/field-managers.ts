@@ -55,24 +55,18 @@ export function fieldManagersOf(obj: KubeObject): readonly FieldManagerEntry[] {
 }
 
 function summarize(entries: readonly unknown[]): readonly FieldManagerEntry[] {
-  let key = '';
-  let hasUpdate = false;
+  const main: FieldManagerEntry[] = [];
   entries.forEach((raw, index) => {
     const e = raw as RawEntry;
     if (e.subresource || typeof e.manager !== 'string' || typeof e.operation !== 'string') return;
-    if (e.operation === 'Update') hasUpdate = true;
-    key += `${index}\u0000${e.operation}\u0000${e.manager}\u0001`;
+    main.push({ manager: e.manager, operation: e.operation, index });
   });
-  if (!hasUpdate) return NONE;
+  if (!main.some((e) => e.operation === 'Update')) return NONE;
+  const key = main.map((e) => `${e.index}\u0000${e.operation}\u0000${e.manager}`).join('\u0001');
   const known = interned.get(key);
   if (known) return known;
-  const summary: FieldManagerEntry[] = [];
-  entries.forEach((raw, index) => {
-    const e = raw as RawEntry;
-    if (e.subresource || typeof e.manager !== 'string' || typeof e.operation !== 'string') return;
-    summary.push(Object.freeze({ manager: e.manager, operation: e.operation, index }));
-  });
-  Object.freeze(summary);
-  if (interned.size < MAX_INTERNED) interned.set(key, summary);
-  return summary;
+  for (const e of main) Object.freeze(e);
+  Object.freeze(main);
+  if (interned.size < MAX_INTERNED) interned.set(key, main);
+  return main;
 }

@@ -135,7 +135,7 @@ export class ChildWriter {
         ]);
         return;
       } catch (e) {
-        if (!(e instanceof ApiError && e.status === 422)) throw e;
+        if (!ApiError.isInvalid(e)) throw e;
       }
     }
     const whole = await this.api.request<KubeObject>({
@@ -154,7 +154,7 @@ export class ChildWriter {
         { op: 'replace', path: '/metadata/managedFields', value: adopted },
       ]);
     } catch (e) {
-      if (!(e instanceof ApiError && e.status === 422)) throw e;
+      if (!ApiError.isInvalid(e)) throw e;
       throw new OperonError(
         'API_ERROR',
         `${describeType(type)} "${object.metadata.name}" changed while Operon was taking over the fields it created it with; will try again`,

@@ -79,6 +79,7 @@ describe('childFieldChanges', () => {
 });
 
 describe('removedFields', () => {
+  const desired = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { greeting: 'hi' } };
   const applied = (fieldsV1: Record<string, unknown>, manager = 'greeter', operation = 'Apply') => ({
     manager,
     operation,
@@ -107,12 +108,6 @@ describe('removedFields', () => {
       },
       data: { greeting: 'hello', mode: 'v1', theirs: 't', posted: 'p' },
     } as KubeObject;
-    const desired = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'cm' },
-      data: { greeting: 'hi' },
-    };
     assert.deepEqual(removedFields(desired, live, 'greeter'), [
       { path: 'data.mode', op: 'remove', from: 'v1' },
       { path: 'metadata.labels.x', op: 'remove', from: '1' },
@@ -162,12 +157,6 @@ describe('removedFields', () => {
       },
       data: { greeting: 'hello', mode: 'v1' },
     } as KubeObject;
-    const desired = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'cm' },
-      data: { greeting: 'hi' },
-    };
     assert.deepEqual(removedFields(desired, live, 'greeter'), [
       { path: 'data.mode', op: 'remove', from: 'v1' },
     ]);
