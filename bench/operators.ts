@@ -19,6 +19,7 @@
 //                  edit until every status caught up and every ConfigMap holds the new data;
 //   no-op restart  (operators only) the operator is stopped and started again; the requests it
 //                  sends until the API server's counters stay unchanged for 6 s.
+// Operon runs with the node flags its generated Deployment passes (OPERATOR_NODE_FLAGS).
 // Memory (operators only): VmRSS from /proc when idle, after the cold converge and after the no-op
 // restart; for the Node systems also V8's heapUsed after two forced full GCs (bench/systems/
 // heap-probe.ts, loaded with NODE_OPTIONS, answers SIGUSR2). RSS is read before that GC, as for the
@@ -50,6 +51,7 @@ import { homedir, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { OPERATOR_NODE_FLAGS } from '../src/generate/deployment.js';
 import { ApiClient, PatchType, type RequestRecord } from '../src/runtime/api/api-client.js';
 import { startControlPlane } from '../src/testkit/control-plane.js';
 import { installCrds } from '../src/testkit/install.js';
@@ -105,7 +107,7 @@ const pollMs = (n: number): number => 250 * Math.max(1, n / 1000);
 type SystemName = 'floor' | 'operon' | 'controller-runtime' | 'client-node';
 const LABELS: Record<SystemName, string> = {
   floor: 'Raw-write floor (Node, 4 in flight, no watch)',
-  operon: 'Operon (defaults: concurrency 4)',
+  operon: `Operon (defaults: concurrency 4; node ${OPERATOR_NODE_FLAGS.join(' ')}, as its Deployment)`,
   'controller-runtime': 'controller-runtime v0.25.2 (4 workers)',
   'client-node': 'client-node 1.4.0 hand-rolled (4 workers)',
 };
@@ -335,7 +337,11 @@ async function runOnce(
       ? launch(crBinary, [], { ...env, BENCH_WORKERS: '4' })
       : launch(
           process.execPath,
-          [join(here, 'systems', `${system === 'operon' ? 'operon-widget' : 'client-node'}.js`)],
+          // Operon runs with the node flags of the Deployment it generates; the hand-rolled peer
+          // with Node's defaults, as its author would run it.
+          system === 'operon'
+            ? [...OPERATOR_NODE_FLAGS, join(here, 'systems', 'operon-widget.js')]
+            : [join(here, 'systems', 'client-node.js')],
           heapFile ? withHeapProbe(env, heapFile) : env,
         );
   try {

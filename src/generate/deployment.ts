@@ -12,8 +12,8 @@ export interface DeploymentOptions {
   /** Passed to `operon run` as `OPERON_WATCH_NAMESPACES`; default: all namespaces. */
   watchNamespaces?: readonly string[];
   /**
-   * The container's command. Default `['node', 'node_modules/operon/bin/operon.js', 'run', entry]`:
-   * the image's working directory must be the application's root.
+   * The container's command. Default `['node', ...OPERATOR_NODE_FLAGS, 'node_modules/operon/bin/operon.js',
+   * 'run', entry]`: the image's working directory must be the application's root.
    */
   command?: readonly string[];
   /**
@@ -37,6 +37,20 @@ export const HEALTH_PORT = 8081;
  * --metrics-bind-address :8443`), as kubebuilder scaffolds controller-runtime's secure metrics.
  */
 export const METRICS_PORT = 8443;
+
+/**
+ * Node's flags in the generated Deployment's command (and the scaffold's Dockerfile): a young
+ * generation of at most 2 MiB per semi-space instead of V8's 16 MiB.
+ *
+ * @remarks
+ * Loading an operator's modules grows V8's young generation to its maximum, and V8 keeps it
+ * committed until some 15 s of idleness; with this flag an operator idles about 9 MiB lower and
+ * holds about 38 MiB less after converging 1000 parents (4000 objects), at no CPU cost measurable in
+ * `npm run bench operators`: a reconcile's garbage dies young, so scavenges stay cheap however often
+ * they run. Set as a command-line flag rather than from code: V8 documents changing flags after
+ * start-up as unsafe. Pass your own `command` to run without it.
+ */
+export const OPERATOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
 
 /** Environment variable `operon run` reads its watched namespaces from (comma-separated). */
 export const WATCH_NAMESPACES_ENV = 'OPERON_WATCH_NAMESPACES';
@@ -68,6 +82,7 @@ export function generateDeployment(options: DeploymentOptions): KubeObject {
   const labels = { 'app.kubernetes.io/name': options.name, 'app.kubernetes.io/managed-by': 'operon' };
   const command = options.command ?? [
     'node',
+    ...OPERATOR_NODE_FLAGS,
     'node_modules/operon/bin/operon.js',
     'run',
     options.entry,

@@ -21,7 +21,12 @@ export {
   crdName,
   generateCrds,
 } from './crd.js';
-export { type DeploymentOptions, generateDeployment, WATCH_NAMESPACES_ENV } from './deployment.js';
+export {
+  type DeploymentOptions,
+  generateDeployment,
+  OPERATOR_NODE_FLAGS,
+  WATCH_NAMESPACES_ENV,
+} from './deployment.js';
 export { declarationsFromClasses } from './from-classes.js';
 export type { JsonSchema, JsonSchemaType } from './json-schema.js';
 export { generateManifests, type ManifestOptions } from './manifests.js';

@@ -1,6 +1,8 @@
 // The files `operon init` writes. They are TypeScript string functions (not files on disk) so that
 // they compile into dist/src and ship with the package.
 
+import { OPERATOR_NODE_FLAGS } from '../../generate/deployment.js';
+
 /** The names a scaffold is built from (see `deriveNames`). */
 export interface ScaffoldNames {
   /** The npm package name, as given (may be scoped). */
@@ -342,7 +344,7 @@ COPY --from=build /app/dist ./dist
 # The generated Deployment sets runAsNonRoot, which needs a numeric user: 1000 is "node".
 USER 1000
 # What the Deployment of \`npm run manifests\` runs too.
-CMD ["node", "node_modules/operon/bin/operon.js", "run", "dist/src/operator.js"]
+CMD ${JSON.stringify(['node', ...OPERATOR_NODE_FLAGS, 'node_modules/operon/bin/operon.js', 'run', 'dist/src/operator.js']).replaceAll(',', ', ')}
 `;
 }
 

@@ -173,7 +173,7 @@ describe('operon init: the project it writes', () => {
     assert.match(docker, /COPY --from=build \/app\/dist \.\/dist/);
     assert.match(
       docker,
-      /CMD \["node", "node_modules\/operon\/bin\/operon\.js", "run", "dist\/src\/operator\.js"\]/,
+      /CMD \["node", "--max-semi-space-size=2", "node_modules\/operon\/bin\/operon\.js", "run", "dist\/src\/operator\.js"\]/,
     );
     assert.match(read(dir, '.gitignore'), /^node_modules\/$/m);
     assert.match(read(dir, '.dockerignore'), /^node_modules$/m);
