@@ -62,6 +62,12 @@ export class ParentWrites {
   finalized = false;
   /** The last problem reported while no pass could run (see `Reconciler.reportBlocked`). */
   blocked: string | undefined;
+  /**
+   * The parent's `metadata.generation` whose spec was last found valid. The API server bumps the
+   * generation of a custom resource on every change to its spec, so while it stays the same the
+   * spec does too, and most passes (those a child or the status brings) need not validate it again.
+   */
+  validGeneration: number | undefined;
   /** What the server made of Operon's last write of each child, by child UID (see `baselineOf`). */
   readonly baselines = new Map<string, ChildBaseline>();
   /** Counts rewrites of each child for one desired state (the loop breaker). */

@@ -207,7 +207,13 @@ export class Reconciler {
       return CONVERGED;
     }
 
-    const spec = await transformAndValidateSpec(config.parent.spec, (parent as { spec?: unknown }).spec);
+    const { generation } = parent.metadata;
+    const spec = await transformAndValidateSpec(
+      config.parent.spec,
+      (parent as { spec?: unknown }).spec,
+      generation !== undefined && generation === writes.validGeneration,
+    );
+    writes.validGeneration = spec.ok ? generation : undefined;
     if (!spec.ok) {
       // What the parent relates to is unknown until the spec is fixed, and that fix is an event.
       this.deps.related?.forget(key);

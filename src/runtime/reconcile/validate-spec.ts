@@ -9,16 +9,21 @@ export type SpecResult<T> = { ok: true; spec: T } | { ok: false; spec: T; proble
  * Turns a parent's raw spec into an instance of the operator's spec class (class-transformer: nested
  * classes, arrays, dates, defaults from property initialisers) and validates it (class-validator).
  * Without a spec class the raw spec is passed through.
+ *
+ * @param knownValid - this very spec was found valid before (the reconciler knows it by the parent's
+ *   generation): it is only transformed, for a fresh instance, and not validated again.
  */
 export async function transformAndValidateSpec<T>(
   specClass: SpecClass<T> | undefined,
   raw: unknown,
+  knownValid = false,
 ): Promise<SpecResult<T>> {
   if (!specClass) return { ok: true, spec: (raw ?? {}) as T };
   const plain = raw && typeof raw === 'object' ? raw : {};
   let spec: T & object;
   try {
     spec = plainToInstance(specClass as new () => T, plain, { exposeDefaultValues: true }) as T & object;
+    if (knownValid) return { ok: true, spec };
     const errors = await validate(spec, {
       forbidUnknownValues: false,
       validationError: { target: false, value: false },

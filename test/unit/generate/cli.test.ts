@@ -178,7 +178,10 @@ describe('operon CLI', () => {
         readFileSync(join(out, '30-deployment.yaml'), 'utf8'),
       )[0]?.toJSON();
       assert.equal(deployment.metadata.name, 'echo');
-      assert.deepEqual(deployment.spec.template.spec.containers[0].command.slice(2), [
+      assert.deepEqual(deployment.spec.template.spec.containers[0].command, [
+        'node',
+        '--max-semi-space-size=2',
+        'node_modules/operon/bin/operon.js',
         'run',
         'dist/test/unit/generate/entries/container.js',
       ]);
