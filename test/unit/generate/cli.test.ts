@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { OPERATOR_NODE_FLAGS } from '../../../src/generate/deployment.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..', '..');
@@ -14,7 +15,13 @@ const bin = join(root, 'bin', 'operon.js');
 const entry = (name: string) => join(here, 'entries', `${name}.js`);
 
 function operon(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], {
+  return operonWith([], ...args);
+}
+function operonWith(
+  nodeFlags: readonly string[],
+  ...args: string[]
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [...nodeFlags, bin, ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env },
@@ -26,6 +33,12 @@ const names = (yaml: string) =>
   parseAllDocuments(yaml).map((d) => (d.toJSON() as { metadata: { name: string } }).metadata.name);
 
 describe('operon CLI', () => {
+  it('starts under the node flags of the generated Deployment (a flag node refuses would crash every Pod)', () => {
+    const r = operonWith(OPERATOR_NODE_FLAGS, '--help');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Usage: operon/);
+  });
+
   it('prints help with exit 0, listing the commands', () => {
     const r = operon('--help');
     assert.equal(r.code, 0);
