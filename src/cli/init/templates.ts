@@ -63,7 +63,8 @@ function packageJson(n: ScaffoldNames, v: ScaffoldVersions): string {
       build: 'tsc -p tsconfig.json',
       // The shell expands the glob (Node 20's test runner does not); both test files run.
       test: 'npm run build --silent && node --test --test-reporter=spec dist/test/*.test.js',
-      start: 'node dist/src/main.js',
+      // The node flags of the generated Deployment, so a local run uses memory as it will deployed.
+      start: ['node', ...OPERATOR_NODE_FLAGS, 'dist/src/main.js'].join(' '),
       crd: 'operon crd dist/src/operator.js',
       manifests: `operon manifests dist/src/operator.js --image ${n.operatorName}:dev --namespace ${n.operatorName} --create-namespace --out deploy/`,
     },

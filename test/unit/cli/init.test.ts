@@ -79,7 +79,7 @@ describe('operon init: the project it writes', () => {
       pkg.scripts.test ?? '',
       /^npm run build --silent && node --test .*dist\/test\/\*\.test\.js$/,
     );
-    assert.equal(pkg.scripts.start, 'node dist/src/main.js');
+    assert.equal(pkg.scripts.start, 'node --max-semi-space-size=2 dist/src/main.js');
     assert.match(
       pkg.scripts.manifests ?? '',
       /^operon manifests dist\/src\/operator\.js --image demo-op:dev /,
