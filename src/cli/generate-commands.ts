@@ -2,7 +2,7 @@ import { basename, extname, relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isDnsLabel, suggestDnsLabel } from '../config/names.js';
 import { generateCrds } from '../generate/crd.js';
-import { OPERATOR_NODE_FLAGS } from '../generate/deployment.js';
+import { operonRunCommand } from '../generate/deployment.js';
 import { generateManifests } from '../generate/manifests.js';
 import { requiredPermissions } from '../generate/permissions.js';
 import { generateRbac } from '../generate/rbac.js';
@@ -151,7 +151,7 @@ export function manifestsCommand(): Command {
       'after',
       `${ENTRY_HELP}
 
-The Deployment runs \`node ${OPERATOR_NODE_FLAGS.join(' ')} node_modules/operon/bin/operon.js run <entry>\` from the image's working
+The Deployment runs \`${operonRunCommand('<entry>').join(' ')}\` from the image's working
 directory, which must be the application's root, as a numeric non-root user (e.g. \`USER 1000\`, "node" in the official Node images: the kubelet can only verify runAsNonRoot for a numeric user).`,
     )
     .action(async (entry: string, flags: ManifestFlags) => {

@@ -13,7 +13,8 @@ export interface DeploymentOptions {
   watchNamespaces?: readonly string[];
   /**
    * The container's command. Default `['node', ...OPERATOR_NODE_FLAGS, 'node_modules/operon/bin/operon.js',
-   * 'run', entry]`: the image's working directory must be the application's root.
+   * 'run', entry]` (plus `--leader-elect` or `--shard`): the image's working directory must be the
+   * application's root.
    */
   command?: readonly string[];
   /**
@@ -52,6 +53,16 @@ export const METRICS_PORT = 8443;
  */
 export const OPERATOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
 
+/**
+ * `node <flags> node_modules/operon/bin/operon.js run <entry>`: how a deployed operator starts, from
+ * the application's root (the generated Deployment, the scaffold's Dockerfile, `operon manifests --help`).
+ *
+ * @internal
+ */
+export function operonRunCommand(entry: string): string[] {
+  return ['node', ...OPERATOR_NODE_FLAGS, 'node_modules/operon/bin/operon.js', 'run', entry];
+}
+
 /** Environment variable `operon run` reads its watched namespaces from (comma-separated). */
 export const WATCH_NAMESPACES_ENV = 'OPERON_WATCH_NAMESPACES';
 
@@ -81,11 +92,7 @@ export const WATCH_NAMESPACES_ENV = 'OPERON_WATCH_NAMESPACES';
 export function generateDeployment(options: DeploymentOptions): KubeObject {
   const labels = { 'app.kubernetes.io/name': options.name, 'app.kubernetes.io/managed-by': 'operon' };
   const command = options.command ?? [
-    'node',
-    ...OPERATOR_NODE_FLAGS,
-    'node_modules/operon/bin/operon.js',
-    'run',
-    options.entry,
+    ...operonRunCommand(options.entry),
     ...(options.shards ? ['--shard'] : options.leaderElection ? ['--leader-elect'] : []),
   ];
   // Two replicas for a warm standby under leader election; one alone must never overlap itself.

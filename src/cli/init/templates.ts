@@ -1,7 +1,7 @@
 // The files `operon init` writes. They are TypeScript string functions (not files on disk) so that
 // they compile into dist/src and ship with the package.
 
-import { OPERATOR_NODE_FLAGS } from '../../generate/deployment.js';
+import { OPERATOR_NODE_FLAGS, operonRunCommand } from '../../generate/deployment.js';
 
 /** The names a scaffold is built from (see `deriveNames`). */
 export interface ScaffoldNames {
@@ -345,7 +345,9 @@ COPY --from=build /app/dist ./dist
 # The generated Deployment sets runAsNonRoot, which needs a numeric user: 1000 is "node".
 USER 1000
 # What the Deployment of \`npm run manifests\` runs too.
-CMD ${JSON.stringify(['node', ...OPERATOR_NODE_FLAGS, 'node_modules/operon/bin/operon.js', 'run', 'dist/src/operator.js']).replaceAll(',', ', ')}
+CMD [${operonRunCommand('dist/src/operator.js')
+    .map((arg) => JSON.stringify(arg))
+    .join(', ')}]
 `;
 }
 
