@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { KeyedBackoff } from '../backoff/index.js';
 import { DelayedKeys } from './delayed-keys.js';
 import { Fifo } from './fifo.js';
@@ -83,7 +84,7 @@ export class WorkQueue {
   private readonly bucket: TokenBucket;
   private readonly timers: DelayedKeys;
   /** The signal runs get; replaced (never un-aborted) by {@link WorkQueue.cancelRunning}. */
-  private abort = new AbortController();
+  private abort = runSignal();
   private readonly idleWaiters = new Set<() => void>();
   private readonly brokenHooks = new Set<keyof QueueObserver>();
   private state: State = 'created';
@@ -121,7 +122,7 @@ export class WorkQueue {
   cancelRunning(reason: unknown): void {
     const current = this.abort;
     if (current.signal.aborted) return;
-    this.abort = new AbortController();
+    this.abort = runSignal();
     current.abort(reason);
   }
 
@@ -319,4 +320,12 @@ export class WorkQueue {
       );
     }
   }
+}
+
+// The controller of the signal every run gets. Each run in flight listens to it (its pass signal
+// follows it), so more runs than Node's default of 10 listeners at once are normal, not a leak.
+function runSignal(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { WorkQueue } from '../../../src/runtime/queue/index.js';
+import { passSignal } from '../../../src/runtime/reconcile/pass-deadline.js';
 import { createQueue, flush, ScriptedHandler, stopAllQueues } from './support.js';
 
 function queueWith(handler: ScriptedHandler, concurrency = 4): WorkQueue {
@@ -95,6 +96,29 @@ describe('WorkQueue', () => {
       assert.equal(handler.maxActive, 2);
       assert.ok(Math.max(...active) <= 2, `observed active counts ${active}`);
       await queue.shutdown(0);
+    });
+
+    it('should let every run in flight follow its signal without a listener-leak warning', async () => {
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(w.name);
+      process.on('warning', onWarning);
+      try {
+        const handler = new ScriptedHandler();
+        const queue = createQueue(handler.handle, { name: 'test', concurrency: 20 });
+        for (let i = 0; i < 20; i++) queue.add(`k${i}`);
+        queue.start();
+        await flush();
+        // Each reconcile pass follows the run signal with a listener (see passSignal).
+        const passes = handler.runs.map((run) => passSignal(run.context.signal, 60_000));
+        assert.equal(passes.length, 20);
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(warnings, []);
+        for (const pass of passes) pass.dispose();
+        for (const run of handler.runs) run.done.resolve();
+        await queue.shutdown(0);
+      } finally {
+        process.off('warning', onWarning);
+      }
     });
 
     it('should run keys in the order they became ready, a re-added running key going to the back', async () => {

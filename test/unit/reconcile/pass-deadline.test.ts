@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { workerLiveness } from '../../../src/runtime/host/worker-liveness.js';
 import {
@@ -26,6 +27,24 @@ describe('pass deadlines', () => {
     shutdown.abort();
     await assert.rejects(waiting, (e: unknown) => e instanceof PassAborted && e.why === 'shutdown');
     pass.dispose();
+  });
+
+  it('is aborted from the start when the shutdown already happened', () => {
+    const shutdown = new AbortController();
+    shutdown.abort();
+    const pass = passSignal(shutdown.signal, 60_000);
+    assert.equal(abortCause(pass.signal), 'shutdown');
+    pass.dispose();
+  });
+
+  it('stops following the shutdown signal once disposed, so finished passes leave nothing behind', () => {
+    const shutdown = new AbortController();
+    const passes = Array.from({ length: 50 }, () => passSignal(shutdown.signal, 60_000));
+    assert.equal(getEventListeners(shutdown.signal, 'abort').length, 50);
+    for (const pass of passes) pass.dispose();
+    assert.equal(getEventListeners(shutdown.signal, 'abort').length, 0);
+    shutdown.abort();
+    assert.equal(passes[0]?.signal.aborted, false);
   });
 
   it('passes results and errors of work that finishes in time through unchanged', async () => {
