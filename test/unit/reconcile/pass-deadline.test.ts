@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { getEventListeners } from 'node:events';
+import { getEventListeners, setMaxListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { workerLiveness } from '../../../src/runtime/host/worker-liveness.js';
 import {
@@ -39,6 +39,7 @@ describe('pass deadlines', () => {
 
   it('stops following the shutdown signal once disposed, so finished passes leave nothing behind', () => {
     const shutdown = new AbortController();
+    setMaxListeners(0, shutdown.signal); // as the work queue does for its run signal
     const passes = Array.from({ length: 50 }, () => passSignal(shutdown.signal, 60_000));
     assert.equal(getEventListeners(shutdown.signal, 'abort').length, 50);
     for (const pass of passes) pass.dispose();
