@@ -1,7 +1,8 @@
 // Operon system of the operators benchmark (bench/operators.ts), run as its own process so that its
 // CPU and memory can be measured: one @Operator for Widget (bench.example/v1) with a ConfigMap, a
 // headless Service and a Deployment child, all with the default `apply` strategy, and the status
-// {children: 3} (Operon adds observedGeneration). Operon.run with its defaults, logger off,
+// {children: 3} (Operon adds observedGeneration). runOperators with its defaults, embedded (no
+// health or metrics server, no signal handlers of its own: the benchmark stops it), logger off,
 // KUBECONFIG from the environment. Not a benchmark module itself (bench/run.ts only loads bench/*.js).
 import 'reflect-metadata';
 import type { V1ConfigMap, V1Deployment, V1Service } from '@kubernetes/client-node';
@@ -12,7 +13,7 @@ import {
   type ChildRef,
   customResource,
   Operator,
-  Operon,
+  runOperators,
   Sync,
   type SyncRequest,
   type SyncResponse,
@@ -70,10 +71,10 @@ export class WidgetOperator {
 if (process.argv[1]?.endsWith('operon-widget.js')) {
   const container = new Container();
   container.bind(WidgetOperator).toSelf();
-  const host = await Operon.run(container, { logger: false });
+  const app = await runOperators(container, { embedded: true, logger: false });
   process.stdout.write('ready\n');
   const stop = (): void => {
-    void host.stop().then(() => process.exit(0));
+    void app.stop().then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
