@@ -268,19 +268,17 @@ export class ApiClient {
     });
   }
 
-  // Where a request goes, as `http.request` options. Paths Operon builds (API paths of valid object
-  // names) are joined to the server's as they are, without parsing a URL per request (a few µs of
-  // every request's CPU); any other path is resolved as a URL would resolve it.
+  // Where a request goes, as `http.request` options: always the server's origin. Paths Operon builds
+  // (API paths of valid object names) are joined to the server's path as they are, without parsing a
+  // URL per request (a few µs of every request's CPU); any other path is resolved as a URL would.
   private target(req: ApiRequest): RequestTarget {
     const query = queryString(req.query);
     if (PLAIN_PATH.test(req.path) && !req.path.includes('/.')) {
       return { ...this.origin, path: this.basePath + req.path + (query ? `?${query}` : '') };
     }
     const url = new URL(this.basePath + req.path, this.server);
-    for (const [k, v] of Object.entries(req.query ?? {})) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
-    }
-    return urlToHttpOptions(url) as RequestTarget;
+    for (const [k, v] of new URLSearchParams(query)) url.searchParams.set(k, v);
+    return { ...this.origin, path: url.pathname + url.search };
   }
 }
 

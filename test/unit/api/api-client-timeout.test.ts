@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ApiClient } from '../../../src/runtime/api/api-client.js';
 import { ApiError } from '../../../src/runtime/api/api-error.js';
+import { anonymousClient } from './kubeconfig-fixtures.js';
 
 // A server that takes requests and never answers: a dead API server behind a live connection.
 describe('ApiClient deadlines', () => {
@@ -25,14 +25,7 @@ describe('ApiClient deadlines', () => {
   });
 
   function client(requestTimeoutMs?: number): ApiClient {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: url, skipTLSVerify: true }],
-      users: [{ name: 'u' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
-    return new ApiClient(kc, 'test', { requestTimeoutMs });
+    return anonymousClient(url, { requestTimeoutMs });
   }
 
   it('gives up on a request that gets no answer within its timeout, and says so', async () => {

@@ -1,5 +1,5 @@
-// Shared by the kubeconfig tests: temp folders, a scriptable exec plugin, and a local API server
-// that records what credentials each request carried.
+// Shared by the kubeconfig and API client tests: temp folders, a scriptable exec plugin, a local
+// API server that records what each request carried, and an anonymous client.
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import {
   createServer as createHttpServer,
@@ -12,6 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ApiClient, type ApiClientOptions } from '../../../src/runtime/api/api-client.js';
 
 /** A temp folder, removed by `remove()`. */
 export function tempFolder(prefix = 'operon-kc-'): {
@@ -99,7 +101,11 @@ process.stdout.write(JSON.stringify({
 
 /** One request the fake API server saw. */
 export interface Seen {
+  /** The request line's target: path and query. */
   readonly path: string;
+  readonly body: string;
+  readonly contentType: string | undefined;
+  readonly contentLength: string | undefined;
   readonly authorization: string | undefined;
   /** The client certificate's fingerprint (https with a client certificate only). */
   readonly clientCert: string | undefined;
@@ -127,15 +133,19 @@ export async function fakeApiServer(tls?: { cert: string; key: string }): Promis
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket as TLSSocket;
     const peer = tls ? socket.getPeerCertificate() : undefined;
-    const s: Seen = {
-      path: req.url ?? '',
-      authorization: req.headers.authorization,
-      clientCert: peer && Object.keys(peer).length > 0 ? peer.fingerprint256 : undefined,
-      port: socket.remotePort,
-    };
-    seen.push(s);
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const s: Seen = {
+        path: req.url ?? '',
+        body: Buffer.concat(chunks).toString('utf8'),
+        contentType: req.headers['content-type'],
+        contentLength: req.headers['content-length'],
+        authorization: req.headers.authorization,
+        clientCert: peer && Object.keys(peer).length > 0 ? peer.fingerprint256 : undefined,
+        port: socket.remotePort,
+      };
+      seen.push(s);
       const ok = fake.accept(s);
       res.writeHead(ok ? 200 : 401, { 'Content-Type': 'application/json' });
       res.end(
@@ -155,6 +165,21 @@ export async function fakeApiServer(tls?: { cert: string; key: string }): Promis
     await new Promise<void>((r) => server.close(() => r()));
   };
   return fake;
+}
+
+/**
+ * An ApiClient for `server` with no credentials, from a client-node `KubeConfig` (TLS verification
+ * off, so a plain-http test server is allowed).
+ */
+export function anonymousClient(server: string, options?: ApiClientOptions): ApiClient {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server, skipTLSVerify: true }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return new ApiClient(kc, 'test', options);
 }
 
 /** A kubeconfig with one cluster, one user and one context `ctx` (the current one). */
