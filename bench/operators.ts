@@ -145,8 +145,11 @@ interface Sample {
   watches?: number;
   cpuCold: { operator: number; apiserver: number; etcd: number; kcm: number };
   cpuEdit: { operator: number; apiserver: number; etcd: number; kcm: number };
-  /** Operators only: idle (own process, empty namespace), after the cold converge, after the no-op restart. */
-  memory: { idle?: Memory; converged?: Memory; restarted?: Memory };
+  /**
+   * Operators only: idle (own process, empty namespace), after the cold converge, after the no-op
+   * restart; for Operon also idle as deployed (see {@link deployedCommand}).
+   */
+  memory: { idle?: Memory; converged?: Memory; restarted?: Memory; deployed?: Memory };
   /** Single edits, one at a time: edit sent → the driver's watch saw the ConfigMap changed, ms. */
   latencyMs: number[];
 }
@@ -360,6 +363,18 @@ async function runOnce(
         sample.memory.idle = await idleMemory(api, start, heapFile, sample.notes);
       } catch (e) {
         sample.notes.push(`idle phase: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (system === 'operon') {
+      try {
+        sample.memory.deployed = await idleMemory(
+          api,
+          () => launch(process.execPath, deployedCommand(), heapFile ? withHeapProbe(env, heapFile) : env),
+          heapFile,
+          sample.notes,
+        );
+      } catch (e) {
+        sample.notes.push(`idle phase as deployed: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
     const gcWaitLeft = gcWaitUntil - performance.now();
@@ -622,6 +637,24 @@ async function latencies(api: ApiClient, count: number): Promise<number[]> {
 }
 
 /** Starts a system's process; its stderr tail is kept for error messages. */
+/**
+ * Operon's Widget operator as its generated Deployment starts it: `operon run` with the Deployment's
+ * node flags and defaults (RBAC check at start, probes on :8081, HTTPS metrics with a self-signed
+ * certificate on :8443). The timed runs use the embedded form instead, as the Go peer runs without
+ * probes or metrics; this form is measured idle only, for the memory a deployed operator holds.
+ */
+function deployedCommand(): string[] {
+  const bin = join(here, '..', '..', 'bin', 'operon.js');
+  return [
+    ...OPERATOR_NODE_FLAGS,
+    bin,
+    'run',
+    join(here, 'systems', 'operon-widget.js'),
+    '--log-level',
+    'warn',
+  ];
+}
+
 function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let tail = '';
@@ -1028,6 +1061,7 @@ function report(
     'of a freshly started operator, alike for both. Below some thousands of objects the RSS difference is',
     'within allocator noise; the heap difference is the firmer one.',
     '',
+    ...deployedSection(systems, ok('operon')),
     '### Requests by verb and resource (median per run)',
     '',
     table(['phase: verb resource', ...systems], verbRows),
@@ -1040,6 +1074,38 @@ function report(
 }
 
 const PHASES = ['idle', 'converged', 'restarted'] as const;
+
+/** Operon's idle memory as deployed (`operon run`), beside the embedded form's, when Operon ran. */
+function deployedSection(systems: readonly SystemName[], runs: readonly Sample[]): string[] {
+  if (!systems.includes('operon')) return [];
+  const cell = (phase: 'idle' | 'deployed', key: keyof Memory) =>
+    stat(
+      runs.map((x) => x.memory[phase]?.[key] ?? Number.NaN),
+      1,
+    ).text;
+  return [
+    '### Operon idle as deployed',
+    '',
+    table(
+      ['Operon started as', 'idle RSS MiB', 'idle V8 heap MiB'],
+      [
+        [
+          'embedded (`runOperators`, no servers), as timed above',
+          cell('idle', 'rssMiB'),
+          cell('idle', 'heapMiB'),
+        ],
+        [
+          '`operon run`, as the generated Deployment starts it (RBAC check, probes, HTTPS metrics with a self-signed certificate)',
+          cell('deployed', 'rssMiB'),
+          cell('deployed', 'heapMiB'),
+        ],
+      ],
+    ),
+    '',
+    'Both read the same way (idle phase above), one after the other in the same run.',
+    '',
+  ];
+}
 
 /**
  * Until the garbage collector has discovered the Widget CRD (its discovery runs about every 30 s),

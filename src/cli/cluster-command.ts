@@ -2,7 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { startControlPlane, stopDetachedControlPlane } from '../testkit/control-plane.js';
+
+// The control plane's module (and @kubernetes/client-node, which it uses) is loaded only when a
+// `cluster` command runs: every command shares this process's start-up, and `operon run` is what the
+// generated Deployment runs, where client-node alone would add some 40 MiB of RSS.
+const controlPlane = () => import('../testkit/control-plane.js');
 
 /** Where `operon cluster up` keeps its control plane unless `--dir` says otherwise. */
 export function defaultClusterDir(): string {
@@ -32,6 +36,7 @@ export function clusterCommand(): Command {
         process.stderr.write(`already running\n${clusterHints(running, opts.dir).join('\n')}\n`);
         return;
       }
+      const { startControlPlane } = await controlPlane();
       const cp = await startControlPlane({
         useExistingCluster: false,
         detached: true,
@@ -48,6 +53,7 @@ export function clusterCommand(): Command {
     .description('stop it and remove its folder')
     .option(...dirOption)
     .action(async (opts: { dir: string }) => {
+      const { stopDetachedControlPlane } = await controlPlane();
       const stopped = await stopDetachedControlPlane(opts.dir);
       process.stderr.write(stopped ? 'stopped\n' : `no local control plane is running in ${opts.dir}\n`);
     });

@@ -9,6 +9,15 @@ import { planCommand } from './plan-command.js';
 import { recordCommand, replayCommand } from './record-command.js';
 import { runCommand } from './run-command.js';
 
+// A reader that stops early (`operon crd app.js | head`) closes the pipe: that ends the output, as for
+// any Unix tool, not in an unhandled 'error' event and a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit();
+  });
+}
+
 // Exit codes: 0 ok, 1 a runtime failure (module fails to load, no operator, ConfigError, API error),
 // 2 a usage error (unknown command or option, missing argument, entry file not found).
 const program = new Command('operon')

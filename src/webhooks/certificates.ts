@@ -1,6 +1,7 @@
 import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
 import { isIP, isIPv6 } from 'node:net';
 import type { KeyPair } from '../observability/secure-serving/certificate.js';
+import { callOutOfProcess } from '../observability/secure-serving/out-of-process.js';
 
 /** What Operon reads from a certificate to decide whether it is still good. */
 export interface CertificateInfo {
@@ -80,10 +81,22 @@ export function splitPem(bundle: string): string[] {
  *
  * @remarks
  * Uses `@peculiar/x509` on Node's WebCrypto (native keys and signatures; Node's own crypto parses
- * certificates but cannot issue them), loaded on first use as the metrics server's self-signed
- * certificate does.
+ * certificates but cannot issue them), in a short-lived child process as the metrics server's
+ * self-signed certificate is (see `callOutOfProcess`): the operator never holds the library.
  */
-export async function issueCa(params: CaParams): Promise<KeyPair> {
+export function issueCa(params: CaParams): Promise<KeyPair> {
+  return callOutOfProcess<KeyPair>({
+    moduleUrl: import.meta.url,
+    exportName: issueCaHere.name,
+    args: [params],
+  });
+}
+
+/**
+ * {@link issueCa} in this process: what its child process runs.
+ * @internal
+ */
+export async function issueCaHere(params: CaParams): Promise<KeyPair> {
   const { x509, crypto } = await loadX509();
   const keys = await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -110,7 +123,19 @@ export async function issueCa(params: CaParams): Promise<KeyPair> {
  *
  * @throws Error when the CA's key cannot be read as an ECDSA P-256 PKCS#8 key (a CA Operon did not make).
  */
-export async function issueServingCertificate(ca: KeyPair, params: ServingParams): Promise<KeyPair> {
+export function issueServingCertificate(ca: KeyPair, params: ServingParams): Promise<KeyPair> {
+  return callOutOfProcess<KeyPair>({
+    moduleUrl: import.meta.url,
+    exportName: issueServingCertificateHere.name,
+    args: [ca, params],
+  });
+}
+
+/**
+ * {@link issueServingCertificate} in this process: what its child process runs.
+ * @internal
+ */
+export async function issueServingCertificateHere(ca: KeyPair, params: ServingParams): Promise<KeyPair> {
   const { x509, crypto } = await loadX509();
   const issuer = new x509.X509Certificate(ca.cert);
   const signingKey = await crypto.subtle.importKey('pkcs8', pemBody(ca.key), ALGORITHM, false, ['sign']);

@@ -1,6 +1,8 @@
 // Importing Operon, and talking to a cluster with a kubeconfig, does not load
 // @kubernetes/client-node: its module brings client-node's whole generated API (+27 MiB of heap).
-// Only a user with a legacy auth-provider loads it, when first used.
+// Only a user with a legacy auth-provider loads it, when first used. Nor does the `operon` command
+// (what the generated Deployment runs), nor a self-signed certificate load @peculiar/x509 (~11 MiB
+// of RSS, for good): the certificate is made in a child process.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -16,6 +18,7 @@ import { writeSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
   const r = await next(specifier, context);
   if (r.url.includes('@kubernetes/client-node')) writeSync(1, 'CLIENT-NODE ' + r.url + '\\n');
+  if (r.url.includes('@peculiar/x509')) writeSync(1, 'X509 ' + r.url + '\\n');
   return r;
 }`)}`;
 
@@ -83,5 +86,43 @@ describe('no runtime import of @kubernetes/client-node', () => {
     assert.doesNotMatch(before ?? '', /CLIENT-NODE/);
     assert.match(after ?? '', /CLIENT-NODE/);
     assert.match(out, /HEADER Bearer legacy/);
+  });
+
+  it('the operon command, as the generated Deployment starts it, loads none of it', () => {
+    // `operon run --help` loads every command's module, as `operon run <entry>` does, and stops there.
+    const out = run(`
+      process.argv = [process.execPath, 'operon', 'run', '--help'];
+      await import(${JSON.stringify(url('src/cli/main.js'))});
+      console.log('EXIT ' + process.exitCode);
+    `);
+    assert.match(out, /Usage: operon run/);
+    assert.match(out, /EXIT 0/);
+    assert.doesNotMatch(out, /CLIENT-NODE|X509/);
+  });
+
+  it('the check sees @peculiar/x509 when a certificate is made in this process (so it can fail)', () => {
+    const out = run(`
+      const { selfSignedKeyPairHere } = await import(${JSON.stringify(url('src/observability/secure-serving/certificate.js'))});
+      console.log('CERT ' + (await selfSignedKeyPairHere({ hosts: ['localhost'] })).cert.length);
+    `);
+    assert.match(out, /CERT \d+/);
+    assert.match(out, /X509 .*@peculiar\/x509/);
+  });
+
+  it('self-signed and webhook certificates are issued without loading @peculiar/x509 here', () => {
+    const out = run(`
+      const { selfSignedKeyPair } = await import(${JSON.stringify(url('src/observability/secure-serving/index.js'))});
+      const { issueCa, issueServingCertificate } = await import(${JSON.stringify(url('src/webhooks/certificates.js'))});
+      const { X509Certificate } = await import('node:crypto');
+      const metrics = await selfSignedKeyPair({ hosts: ['localhost'] });
+      const notBefore = new Date();
+      const ca = await issueCa({ commonName: 'test-ca', notBefore, notAfter: new Date(notBefore.getTime() + 3_600_000) });
+      const serving = await issueServingCertificate(ca, { hosts: ['svc.ns.svc'], notBefore, notAfter: new Date(notBefore.getTime() + 60_000) });
+      console.log('METRICS ' + new X509Certificate(metrics.cert).subject);
+      console.log('SERVING ' + new X509Certificate(serving.cert).checkIssued(new X509Certificate(ca.cert)));
+    `);
+    assert.match(out, /METRICS CN=localhost/);
+    assert.match(out, /SERVING true/);
+    assert.doesNotMatch(out, /X509 /);
   });
 });

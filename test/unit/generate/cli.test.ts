@@ -1,6 +1,7 @@
 // The `operon` command as a user runs it: a child process, its output and its exit code.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,6 +38,22 @@ describe('operon CLI', () => {
     const r = operonWith(OPERATOR_NODE_FLAGS, '--help');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Usage: operon/);
+  });
+
+  it('stops quietly when its reader closes the pipe (`operon crd app.js | head`)', async () => {
+    const child = spawn(process.execPath, [bin, 'crd', '--help'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Closed before the first write: every write the command makes meets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 
   it('prints help with exit 0, listing the commands', () => {
