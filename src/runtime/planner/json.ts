@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** A value as it looks after a JSON round trip. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -14,8 +14,30 @@ export function toJson<T>(value: T): T {
 /**
  * JSON with object keys sorted at every depth. Two values that differ only in key order give the
  * same text; `undefined` members are dropped as `JSON.stringify` does.
+ *
+ * @remarks
+ * Its text is a fingerprint stored on live objects (the desired-hash annotation), so it must never
+ * change: it is exactly what `JSON.stringify` gives with a replacer that returns each object with
+ * its keys inserted in sorted order ({@link canonicalJsonByReplacer}), down to that replacer's
+ * quirks (integer-like keys first, in numeric order, as any object lists them). It is written out
+ * by hand because the replacer copies every object once more; this runs for every desired child
+ * on every pass. Values it was not written for (class instances other than plain objects, boxed
+ * primitives, a `__proto__` key, deeper than {@link MAX_DEPTH}) go to the replacer form.
  */
 export function canonicalJson(value: unknown): string {
+  try {
+    return writeCanonical(value, '', 0) as string;
+  } catch (e) {
+    if (e !== NOT_PLAIN) throw e;
+    return canonicalJsonByReplacer(value);
+  }
+}
+
+/**
+ * {@link canonicalJson} by `JSON.stringify` and a key-sorting replacer: the definition of its text.
+ * @internal
+ */
+export function canonicalJsonByReplacer(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
     const sorted: Record<string, unknown> = {};
@@ -24,9 +46,79 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
+/** Beyond this depth a value goes to the replacer form: a cycle overflows the stack there, as it always has. */
+const MAX_DEPTH = 200;
+const NOT_PLAIN = Symbol('not plain JSON');
+const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
+
+function writeCanonical(input: unknown, key: string, depth: number): string | undefined {
+  let v = input;
+  if (typeof v === 'object' && v !== null && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    v = (v as { toJSON(key: string): unknown }).toJSON(key);
+  }
+  switch (typeof v) {
+    case 'string':
+      return quote(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object':
+      break;
+    case 'bigint':
+      throw NOT_PLAIN;
+    default:
+      return undefined; // undefined, a function or a symbol: dropped from objects, null in arrays
+  }
+  if (v === null) return 'null';
+  if (depth > MAX_DEPTH) throw NOT_PLAIN;
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out += ',';
+      out += writeCanonical(v[i], String(i), depth + 1) ?? 'null';
+    }
+    return `${out}]`;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
+  const record = v as Record<string, unknown>;
+  const keys = sortedKeys(record);
+  let out = '{';
+  for (const k of keys) {
+    const member = writeCanonical(record[k], k, depth + 1);
+    if (member === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${quote(k)}:${member}`;
+  }
+  return `${out}}`;
+}
+
+// What JSON.stringify makes of a string; most need no escape, and a concatenation is cheaper then.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+function quote(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+// Sorted as strings, then, as an object built in that order lists its keys: array indices first,
+// in numeric order.
+function sortedKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record).sort();
+  const indices: string[] = [];
+  for (const k of keys) {
+    if (k === '__proto__') throw NOT_PLAIN; // the replacer's copy would set a prototype instead
+    const c = k.charCodeAt(0);
+    if (c >= 48 && c <= 57 && INDEX_LIKE.test(k) && Number(k) < 4294967295) indices.push(k);
+  }
+  if (indices.length === 0) return keys;
+  const named = keys.filter((k) => !indices.includes(k));
+  return [...indices.sort((a, b) => Number(a) - Number(b)), ...named];
+}
+
 /** First `length` hex digits of the SHA-256 of `text`. */
 export function shortSha256(text: string, length: number): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, length);
+  return hash('sha256', text, 'hex').slice(0, length);
 }
 
 /** True for a non-null, non-array object (no prototype check: callers decide about class instances). */
