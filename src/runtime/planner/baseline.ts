@@ -66,7 +66,10 @@ function project(want: unknown, have: unknown, field: string | undefined): unkno
   if (isRecord(want)) {
     if (!isRecord(have)) return have;
     const out: Record<string, unknown> = {};
-    for (const [key, w] of Object.entries(want)) if (w !== undefined) out[key] = project(w, have[key], key);
+    for (const key of Object.keys(want)) {
+      const w = want[key];
+      if (w !== undefined) out[key] = project(w, have[key], key);
+    }
     return out;
   }
   return have;

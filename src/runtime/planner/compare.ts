@@ -113,7 +113,9 @@ function diff(
   if (isRecord(want)) {
     if (!isRecord(have)) return HERE;
     const quantities = field !== undefined && QUANTITY_MAPS.has(field);
-    for (const [key, w] of Object.entries(want)) {
+    // Object.keys, not entries: this runs for every field of every child on every pass.
+    for (const key of Object.keys(want)) {
+      const w = want[key];
       if (w === undefined) continue;
       const found = diff(w, have[key], key, quantities || QUANTITY_FIELDS.has(key));
       if (found) return [propertySegment(key), ...found];

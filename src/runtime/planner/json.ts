@@ -101,10 +101,24 @@ function quote(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
+// Array.prototype.sort copies its input into work arrays: most of this function's garbage, for the
+// handful of keys an object has here. An insertion sort in place orders them as sort() does (by
+// UTF-16 code units, which is what < compares); a large object still goes to sort().
+function sortInPlace(keys: string[]): string[] {
+  if (keys.length > 24) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i] as string;
+    let j = i - 1;
+    for (; j >= 0 && (keys[j] as string) > k; j--) keys[j + 1] = keys[j] as string;
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+
 // Sorted as strings, then, as an object built in that order lists its keys: array indices first,
 // in numeric order.
 function sortedKeys(record: Record<string, unknown>): string[] {
-  const keys = Object.keys(record).sort();
+  const keys = sortInPlace(Object.keys(record));
   const indices: string[] = [];
   for (const k of keys) {
     if (k === '__proto__') throw NOT_PLAIN; // the replacer's copy would set a prototype instead

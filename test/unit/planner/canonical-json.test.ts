@@ -68,6 +68,15 @@ describe('canonicalJson', () => {
     assert.equal(text, '{"9":"nine","10":"ten","a":{"d":[{"y":2,"z":1}]},"b":1}');
   });
 
+  it('orders a large object (one sorted by Array.prototype.sort) as its definition does', () => {
+    const next = random(7);
+    const large: Record<string, number> = {};
+    for (let i = 0; i < 60; i++) large[`${Math.floor(next() * 1000).toString(36)}${i % 3 ? '' : 'Z'}`] = i;
+    for (let i = 0; i < 5; i++) large[String(Math.floor(next() * 100))] = i;
+    assert.ok(Object.keys(large).length > 24);
+    assert.equal(canonicalJson({ large }), canonicalJsonByReplacer({ large }));
+  });
+
   it('takes values it was not written for to its definition: class instances, boxed values, __proto__ keys', () => {
     class Spec {
       constructor(

@@ -1,5 +1,5 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent } from 'node:https';
+import { type ClientRequestArgs, Agent as HttpAgent } from 'node:http';
+import { Agent, type AgentOptions } from 'node:https';
 import type { ConnectionSettings, ConnectionSettingsSource, TlsSettings } from './kube-config-like.js';
 import { sameCredentials, sameTls } from './same-settings.js';
 
@@ -60,7 +60,7 @@ export class Transport {
 
   private newAgent(tls: Readonly<TlsSettings>): Agent | HttpAgent {
     if (this.server.protocol === 'http:') return new HttpAgent({ keepAlive: true });
-    return new Agent({ keepAlive: true, ...definedOnly(tls) });
+    return new OneTlsAgent({ keepAlive: true, ...definedOnly(tls) });
   }
 
   // Idle connections close now, busy ones when their request ends.
@@ -69,6 +69,25 @@ export class Transport {
     for (const list of Object.values(agent.freeSockets)) for (const s of list ?? []) s.destroy();
     this.retired.add(agent);
     for (const a of this.retired) if (Object.keys(a.sockets).length === 0) this.retired.delete(a);
+  }
+}
+
+/**
+ * A keep-alive HTTPS agent for one TLS configuration, the one it is built with.
+ *
+ * @remarks
+ * Node's `https.Agent` names each request's connection pool by its host and port plus every TLS
+ * option, the CA, client certificate and key included: it decodes those Buffers into one string of
+ * some kilobytes on every request (about a tenth of the client's garbage). This agent never gets TLS
+ * options per request (a new credential gets a new agent), so host and port name a pool alone.
+ */
+class OneTlsAgent extends Agent {
+  constructor(options: AgentOptions) {
+    super(options);
+  }
+
+  override getName(options?: ClientRequestArgs): string {
+    return HttpAgent.prototype.getName.call(this, options);
   }
 }
 
