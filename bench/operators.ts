@@ -636,7 +636,6 @@ async function latencies(api: ApiClient, count: number): Promise<number[]> {
   return out;
 }
 
-/** Starts a system's process; its stderr tail is kept for error messages. */
 /**
  * Operon's Widget operator as its generated Deployment starts it: `operon run` with the Deployment's
  * node flags and defaults (RBAC check at start, probes on :8081, HTTPS metrics with a self-signed
@@ -655,6 +654,7 @@ function deployedCommand(): string[] {
   ];
 }
 
+/** Starts a system's process; its stderr tail is kept for error messages. */
 function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let tail = '';

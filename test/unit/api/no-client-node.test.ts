@@ -1,8 +1,8 @@
 // Importing Operon, and talking to a cluster with a kubeconfig, does not load
 // @kubernetes/client-node: its module brings client-node's whole generated API (+27 MiB of heap).
-// Only a user with a legacy auth-provider loads it, when first used. Nor does the `operon` command
-// (what the generated Deployment runs), nor a self-signed certificate load @peculiar/x509 (~11 MiB
-// of RSS, for good): the certificate is made in a child process.
+// Only a user with a legacy auth-provider loads it, when first used. The `operon` command (what the
+// generated Deployment runs) loads none of it either, and issuing a certificate does not load
+// @peculiar/x509 here (~11 MiB of RSS, for good): certificates are made in a child process.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';

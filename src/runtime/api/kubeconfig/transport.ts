@@ -1,5 +1,5 @@
 import { type ClientRequestArgs, Agent as HttpAgent } from 'node:http';
-import { Agent, type AgentOptions } from 'node:https';
+import { Agent } from 'node:https';
 import type { ConnectionSettings, ConnectionSettingsSource, TlsSettings } from './kube-config-like.js';
 import { sameCredentials, sameTls } from './same-settings.js';
 
@@ -82,10 +82,6 @@ export class Transport {
  * options per request (a new credential gets a new agent), so host and port name a pool alone.
  */
 class OneTlsAgent extends Agent {
-  constructor(options: AgentOptions) {
-    super(options);
-  }
-
   override getName(options?: ClientRequestArgs): string {
     return HttpAgent.prototype.getName.call(this, options);
   }
