@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import { ApiError, type ApiStatus } from './api-error.js';
+import { DeadlineSignal } from './deadline-signal.js';
 import { AppliedOptionsSource } from './kubeconfig/applied-options.js';
 import { isConnectionSettingsSource, type KubeConfigLike } from './kubeconfig/kube-config-like.js';
 import { type Connection, Transport } from './kubeconfig/transport.js';
@@ -95,7 +96,7 @@ export class ApiClient {
     options: ApiClientOptions = {},
   ) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    // Every write in flight listens to it (see RequestSignal): hundreds at once are normal.
+    // Every write in flight listens to it (see DeadlineSignal): hundreds at once are normal.
     setMaxListeners(0, this.writes.signal);
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) {
@@ -145,7 +146,14 @@ export class ApiClient {
         cause: new Error(`this client no longer writes (${why})`),
       });
     }
-    const bound = new RequestSignal(timeoutMs, req.signal, write ? this.writes.signal : undefined);
+    const bound = new DeadlineSignal(
+      {
+        timeoutMs,
+        reason: () => new DOMException('The operation was aborted due to timeout', 'TimeoutError'),
+      },
+      req.signal,
+      write ? this.writes.signal : undefined,
+    );
     const { signal } = bound;
     try {
       // A second attempt only after a 401 that renewed the credentials; each attempt is recorded.
@@ -331,49 +339,6 @@ function abortedError(e: unknown, req: ApiRequest, timedOut: boolean, timeoutMs:
   return new ApiError(0, verbOf(req), req.path, undefined, {
     cause: new Error(`no answer within ${timeoutMs / 1000} s (the request timeout)`),
   });
-}
-
-/**
- * The one signal of a request: it fires at the request's timeout, or when the caller's signal or
- * (for a write) the client's refusal of writes fires.
- *
- * @remarks
- * Hand-made rather than `AbortSignal.any([AbortSignal.timeout(ms), ...])`: those two cost about 3 %
- * of an operator's CPU when every request builds them (profiled under the benchmark), and a timer
- * cleared when the request ends costs next to nothing.
- */
-class RequestSignal {
-  private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
-  private readonly sources: AbortSignal[] = [];
-  private readonly onAbort = (event: Event) => this.controller.abort((event.target as AbortSignal).reason);
-  timedOut = false;
-
-  constructor(timeoutMs: number, ...sources: (AbortSignal | undefined)[]) {
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-    }, timeoutMs);
-    this.timer.unref();
-    for (const source of sources) {
-      if (!source) continue;
-      if (source.aborted) {
-        this.controller.abort(source.reason);
-        break;
-      }
-      source.addEventListener('abort', this.onAbort, { once: true });
-      this.sources.push(source);
-    }
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  dispose(): void {
-    clearTimeout(this.timer);
-    for (const source of this.sources) source.removeEventListener('abort', this.onAbort);
-  }
 }
 
 /** `promise`, or an `ApiError` with status 0 (as for an aborted request) if `signal` fires first. */

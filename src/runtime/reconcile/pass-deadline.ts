@@ -1,3 +1,5 @@
+import { DeadlineSignal } from '../api/deadline-signal.js';
+
 /** Default of a reconcile pass's deadline: generous, since sync may call slow external systems. */
 export const DEFAULT_RECONCILE_TIMEOUT_MS = 60_000;
 
@@ -17,33 +19,20 @@ export interface PassSignal {
  * of the pass (DESIGN rule 9).
  *
  * @remarks
- * Its own timer rather than `AbortSignal.timeout`: that one cannot be cleared, so every finished
- * pass would leave a timer pending for the rest of its deadline (thousands, under load), and it is
- * unref'd, so a process with nothing but a hung pass would exit instead of failing it.
- *
- * It follows `shutdown` through a listener removed by `dispose`, not `AbortSignal.any`: in Node 20
- * each `any` leaves a weak reference in the long-lived `shutdown` signal that only a full garbage
- * collection clears, which cost about 11 µs of CPU per pass and let 200 000 passes pile up 450 MiB
- * of heap between full collections (measured). `shutdown` gets one listener per pass in flight, so
- * its owner should lift the listener limit (the work queue does).
+ * A {@link DeadlineSignal} that keeps the process alive: a process with nothing but a hung pass must
+ * fail it, not exit. `shutdown` gets one listener per pass in flight, so its owner lifts the
+ * listener limit (the work queue does).
  */
 export function passSignal(shutdown: AbortSignal | undefined, timeoutMs: number): PassSignal {
-  const pass = new AbortController();
-  const timer = setTimeout(
-    () => pass.abort(new DOMException(`deadline of ${timeoutMs} ms`, 'TimeoutError')),
-    timeoutMs,
-  );
-  if (!shutdown) return { signal: pass.signal, dispose: () => clearTimeout(timer) };
-  const onShutdown = () => pass.abort(shutdown.reason);
-  if (shutdown.aborted) onShutdown();
-  else shutdown.addEventListener('abort', onShutdown, { once: true });
-  return {
-    signal: pass.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      shutdown.removeEventListener('abort', onShutdown);
+  const pass = new DeadlineSignal(
+    {
+      timeoutMs,
+      reason: () => new DOMException(`deadline of ${timeoutMs} ms`, 'TimeoutError'),
+      keepsProcessAlive: true,
     },
-  };
+    shutdown,
+  );
+  return { signal: pass.signal, dispose: () => pass.dispose() };
 }
 
 /** Why `signal` fired, or undefined while it has not. */
