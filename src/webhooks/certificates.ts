@@ -1,6 +1,11 @@
-import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { isIP, isIPv6 } from 'node:net';
-import type { KeyPair } from '../observability/secure-serving/certificate.js';
+import {
+  type KeyPair,
+  loadX509,
+  privateKeyPem,
+  serialNumber,
+} from '../observability/secure-serving/certificate.js';
 import { callOutOfProcess } from '../observability/secure-serving/out-of-process.js';
 
 /** What Operon reads from a certificate to decide whether it is still good. */
@@ -115,7 +120,7 @@ export async function issueCaHere(params: CaParams): Promise<KeyPair> {
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
     ],
   });
-  return { cert: endLine(cert.toString('pem')), key: await exportKey(crypto, keys.privateKey) };
+  return { cert: endLine(cert.toString('pem')), key: await privateKeyPem(crypto, keys.privateKey) };
 }
 
 /**
@@ -166,7 +171,7 @@ export async function issueServingCertificateHere(ca: KeyPair, params: ServingPa
     },
     crypto,
   );
-  return { cert: endLine(cert.toString('pem')), key: await exportKey(crypto, keys.privateKey) };
+  return { cert: endLine(cert.toString('pem')), key: await privateKeyPem(crypto, keys.privateKey) };
 }
 
 /**
@@ -185,15 +190,6 @@ export function normaliseHost(host: string): string {
   return groups.map((g) => Number.parseInt(g, 16).toString(16)).join(':');
 }
 
-async function loadX509() {
-  // @peculiar/x509 resolves its parts through tsyringe, which needs the Reflect metadata API.
-  await import('reflect-metadata');
-  const x509 = await import('@peculiar/x509');
-  const crypto = webcrypto as unknown as Crypto;
-  x509.cryptoProvider.set(crypto);
-  return { x509, crypto };
-}
-
 function sanHosts(san: string | undefined): string[] {
   if (!san) return [];
   return san
@@ -203,19 +199,6 @@ function sanHosts(san: string | undefined): string[] {
       return m?.[2] ? normaliseHost(m[2]) : undefined;
     })
     .filter((h): h is string => h !== undefined);
-}
-
-/** 16 random bytes, hex, with the top bit clear: DER reads a set top bit as a negative serial. */
-function serialNumber(crypto: Crypto): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[0] = (bytes[0] ?? 0) & 0x7f;
-  return Buffer.from(bytes).toString('hex');
-}
-
-async function exportKey(crypto: Crypto, key: CryptoKey): Promise<string> {
-  const der = Buffer.from(await crypto.subtle.exportKey('pkcs8', key));
-  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN PRIVATE KEY-----\n${lines.join('\n')}\n-----END PRIVATE KEY-----\n`;
 }
 
 function pemBody(pem: string): ArrayBuffer {

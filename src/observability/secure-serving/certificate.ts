@@ -94,11 +94,7 @@ export function selfSignedKeyPair(options: SelfSignedOptions = {}): Promise<KeyP
  * @internal
  */
 export async function selfSignedKeyPairHere(options: SelfSignedOptions = {}): Promise<KeyPair> {
-  // @peculiar/x509 resolves its parts through tsyringe, which needs the Reflect metadata API.
-  await import('reflect-metadata');
-  const x509 = await import('@peculiar/x509');
-  const crypto = webcrypto as unknown as Crypto;
-  x509.cryptoProvider.set(crypto);
+  const { x509, crypto } = await loadX509();
   const hosts = [...new Set(options.hosts ?? defaultHosts())];
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
@@ -119,8 +115,41 @@ export async function selfSignedKeyPairHere(options: SelfSignedOptions = {}): Pr
       ),
     ],
   });
-  const pkcs8 = Buffer.from(await crypto.subtle.exportKey('pkcs8', keys.privateKey));
-  return { cert: cert.toString('pem'), key: toPem('PRIVATE KEY', pkcs8) };
+  return { cert: cert.toString('pem'), key: await privateKeyPem(crypto, keys.privateKey) };
+}
+
+/**
+ * `@peculiar/x509` on Node's WebCrypto, for the functions that issue certificates (here and the
+ * webhook's), each run in a child process.
+ * @internal
+ */
+export async function loadX509() {
+  // @peculiar/x509 resolves its parts through tsyringe, which needs the Reflect metadata API.
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  const crypto = webcrypto as unknown as Crypto;
+  x509.cryptoProvider.set(crypto);
+  return { x509, crypto };
+}
+
+/**
+ * 16 random bytes, hex, with the top bit clear: DER reads a set top bit as a negative serial.
+ * @internal
+ */
+export function serialNumber(crypto: Crypto): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[0] = (bytes[0] ?? 0) & 0x7f;
+  return Buffer.from(bytes).toString('hex');
+}
+
+/**
+ * A private key as PKCS#8 PEM.
+ * @internal
+ */
+export async function privateKeyPem(crypto: Crypto, key: CryptoKey): Promise<string> {
+  const der = Buffer.from(await crypto.subtle.exportKey('pkcs8', key));
+  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN PRIVATE KEY-----\n${lines.join('\n')}\n-----END PRIVATE KEY-----\n`;
 }
 
 /** SHA-256 fingerprint of the (first) certificate, `AB:CD:…`, for logs. */
@@ -128,18 +157,6 @@ export function fingerprint(pair: KeyPair): string {
   return new X509Certificate(pair.cert).fingerprint256;
 }
 
-/** 16 random bytes, hex, with the top bit clear: DER reads a set top bit as a negative serial. */
-function serialNumber(crypto: Crypto): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[0] = (bytes[0] ?? 0) & 0x7f;
-  return Buffer.from(bytes).toString('hex');
-}
-
 function defaultHosts(): string[] {
   return ['localhost', '127.0.0.1', '::1', hostname()].filter(Boolean);
-}
-
-function toPem(label: string, der: Buffer): string {
-  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
